@@ -1,0 +1,8 @@
+"""Negotiation models: each module holds a model's parameters, defaults and the kernel it drives."""
+
+from sim.models.trajectory import Trajectory
+
+MODELS = ("eum", "compromise", "median")
+"""Models `sim run --model` accepts."""
+
+__all__ = ["MODELS", "Trajectory"]

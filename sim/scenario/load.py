@@ -1,0 +1,387 @@
+"""Reading scenario files (TOML, JSON, the classic expected-utility CSV) into a `Scenario`.
+
+Data flows one way: file -> plain dict ("raw") -> `--set` overrides -> pydantic
+validation -> cross-reference checks -> frozen `Scenario`. Nothing here evaluates
+or unpickles user input.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario.checks import check_references
+from sim.scenario.errors import ScenarioError
+from sim.scenario.schema import Scenario
+
+SUFFIXES = (".toml", ".csv", ".json")
+MAX_BYTES = 20 * 1024 * 1024
+
+
+# ---- shipped scenarios -----------------------------------------------------------
+def scenarios_dir() -> Path:
+    """The folder of shipped scenarios (inside the wheel, or the source tree's `scenarios/`)."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "_scenarios"
+    return packaged if packaged.is_dir() else here.parent / "scenarios"
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """Shipped scenario names (file stems) and their paths, sorted by name."""
+    folder = scenarios_dir()
+    if not folder.is_dir():
+        return {}
+    files = [p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file()]
+    return {p.stem: p for p in sorted(files)}
+
+
+DEFAULT_SCENARIO = "nato_russia_2022"
+
+
+def resolve(name_or_path: str | Path | None) -> Path:
+    """A shipped scenario's name, or a path; None gives the default scenario."""
+    if name_or_path is None:
+        name_or_path = DEFAULT_SCENARIO
+    text = str(name_or_path)
+    shipped = shipped_scenarios()
+    if text in shipped and not Path(text).exists():
+        return shipped[text]
+    return Path(text)
+
+
+# ---- reading -------------------------------------------------------------------
+def _read_text(path: Path) -> str:
+    source = str(path)
+    if not path.exists():
+        names = ", ".join(shipped_scenarios()) or "none"
+        raise ScenarioError(
+            source, [("", f"no such file (and no shipped scenario of that name; shipped: {names})")]
+        )
+    if path.is_dir():
+        raise ScenarioError(source, [("", "is a folder; expected a scenario file")])
+    if path.suffix.lower() not in SUFFIXES:
+        raise ScenarioError(
+            source, [("", f"unknown file type {path.suffix or '(none)'!r}; expected .toml, .csv or .json")]
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(source, [("", f"cannot read: {exc.strerror}")]) from None
+    if len(data) > MAX_BYTES:
+        raise ScenarioError(source, [("", f"file too large ({len(data)} bytes; at most {MAX_BYTES})")])
+    if not data.strip():
+        raise ScenarioError(source, [("", "empty file; expected a scenario")])
+    if b"\x00" in data:
+        raise ScenarioError(source, [("", "binary data; expected a UTF-8 text file")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            source, [("", f"not UTF-8 text (bad byte at offset {exc.start}); expected a UTF-8 text file")]
+        ) from None
+
+
+def read_raw(path: str | Path) -> dict[str, Any]:
+    """Parse a scenario file into a plain dict, without validating it."""
+    path = Path(path)
+    text = _read_text(path)
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(str(path), [("", f"not valid TOML: {exc}")]) from None
+    if suffix == ".json":
+        try:
+            raw = json.loads(text, parse_constant=_reject_constant)
+        except (json.JSONDecodeError, ValueError) as exc:
+            raise ScenarioError(str(path), [("", f"not valid JSON: {exc}")]) from None
+        if not isinstance(raw, dict):
+            raise ScenarioError(str(path), [("", "expected a JSON object at the top level")])
+        return raw
+    return csv_to_raw(text, path)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number a scenario may hold")
+
+
+# ---- the classic expected-utility CSV ----------------------------------------------
+CSV_COLUMNS = ("Actor", "Capability", "Position", "Salience")
+CSV_ALIASES = {
+    "actor": "Actor",
+    "stakeholder": "Actor",
+    "capability": "Capability",
+    "resources": "Capability",
+    "power": "Capability",
+    "position": "Position",
+    "salience": "Salience",
+}
+
+
+def _issue_id_from_stem(stem: str) -> str:
+    cleaned = "".join("_" if (ch == "." or ch.isspace()) else ch for ch in stem).strip("_")
+    return cleaned or "issue"
+
+
+def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
+    """The classic CSV (`Actor,Capability,Position,Salience`) as a one-issue raw scenario.
+
+    The issue's id is the file's stem; its scale is [smallest, largest] position.
+    Salience is on 0-1, or on 0-100 when any value exceeds 1.
+    """
+    source = str(path)
+    rows = list(csv.reader(io.StringIO(text)))
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    header = [h.strip() for h in rows[0]]
+    mapped = [CSV_ALIASES.get(h.lower()) for h in header]
+    missing = [c for c in CSV_COLUMNS if c not in mapped]
+    if missing:
+        raise ScenarioError(
+            source,
+            [
+                (
+                    "header",
+                    f"missing column(s) {', '.join(missing)}; expected the columns "
+                    f"{','.join(CSV_COLUMNS)}, got {','.join(header)}",
+                )
+            ],
+        )
+    col = {name: mapped.index(name) for name in CSV_COLUMNS}
+    problems: list[tuple[str, str]] = []
+    records = []
+    seen: dict[str, int] = {}
+    if len(rows) < 3:
+        problems.append(("", f"expected at least two actor rows, got {len(rows) - 1}"))
+    for line_no, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            problems.append((f"row {line_no}", f"expected {len(header)} cells, got {len(row)}"))
+            continue
+        name = row[col["Actor"]].strip()
+        if not name:
+            problems.append((f"row {line_no}, column Actor", "expected an actor name, got an empty cell"))
+            continue
+        values = {}
+        for column in ("Capability", "Position", "Salience"):
+            cell = row[col[column]].strip()
+            try:
+                value = float(cell)
+            except ValueError:
+                problems.append(
+                    (f"row {line_no}, column {column}", f"expected a number, got {cell!r}")
+                )
+                continue
+            if not math.isfinite(value):
+                problems.append(
+                    (f"row {line_no}, column {column}", f"expected a finite number, got {cell!r}")
+                )
+                continue
+            values[column] = value
+        if len(values) < 3:
+            continue
+        if values["Capability"] <= 0:
+            problems.append(
+                (
+                    f"row {line_no}, column Capability",
+                    f"expected a positive number, got {values['Capability']:g}",
+                )
+            )
+        if values["Salience"] < 0 or values["Salience"] > 100:
+            problems.append(
+                (
+                    f"row {line_no}, column Salience",
+                    f"expected a salience in [0, 1] (or [0, 100]), got {values['Salience']:g}",
+                )
+            )
+        if name in seen:
+            problems.append(
+                (f"row {line_no}, column Actor", f"duplicate actor {name!r} (first on row {seen[name]})")
+            )
+        seen.setdefault(name, line_no)
+        records.append((line_no, name, values))
+    if problems:
+        raise ScenarioError(source, problems)
+    positions = [v["Position"] for _, _, v in records]
+    lo, hi = min(positions), max(positions)
+    if not lo < hi:
+        raise ScenarioError(
+            source, [("column Position", "all positions are equal; expected at least two distinct positions")]
+        )
+    on_100 = any(v["Salience"] > 1 for _, _, v in records)
+    issue = _issue_id_from_stem(path.stem)
+    actors = {}
+    for _, name, v in records:
+        aid = name.replace(".", "_")
+        actors[aid] = {
+            "name": name,
+            "capability": v["Capability"],
+            "position": {issue: v["Position"]},
+            "salience": {issue: v["Salience"] / 100.0 if on_100 else v["Salience"]},
+        }
+    return {
+        "scenario": {
+            "name": path.stem,
+            "description": f"Imported from {path.name} (classic expected-utility CSV"
+            + (", salience on 0-100)" if on_100 else ")"),
+        },
+        "issues": [{"id": issue, "name": path.stem, "scale": [lo, hi]}],
+        "actors": actors,
+    }
+
+
+# ---- validation ------------------------------------------------------------------
+def _describe_input(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed_keys(loc: tuple) -> list[str] | None:
+    """The keys the schema allows at the parent of ``loc``, for 'unknown key' messages."""
+    node: Any = Scenario
+    for part in loc[:-1]:
+        node = _step(node, part)
+        if node is None:
+            return None
+    node = _unwrap(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return list(node.model_fields)
+    return None
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            tp = models[0] if models else args[0]
+        else:
+            return tp
+
+
+def _step(node: Any, part: Any) -> Any:
+    node = _unwrap(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        field = node.model_fields.get(part)
+        return None if field is None else field.annotation
+    origin = typing.get_origin(node)
+    args = typing.get_args(node)
+    if origin is dict and len(args) == 2:
+        return args[1]
+    if origin is tuple and args:
+        return args[0]
+    return None
+
+
+def _format_loc(loc: tuple, raw: dict) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            label = f"[{part}]"
+            if parts == ["issues"]:
+                try:
+                    label = f"[{part}] (id {raw['issues'][part]['id']!r})"
+                except (KeyError, IndexError, TypeError):
+                    pass
+            parts[-1:] = [parts[-1] + label] if parts else [label]
+        else:
+            parts.append(str(part))
+    return ".".join(parts)
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    # pydantic adds union branch names ("float", "literal['computed']", "[key]") to locs
+    out = []
+    for part in loc:
+        if isinstance(part, str) and (
+            part.startswith(("literal[", "function-", "union[", "dict[", "tuple[", "list["))
+            or part in ("float", "int", "str", "bool", "constrained-float")
+            or part.endswith("]") and "[" in part and not part.startswith("[")
+        ):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _messages(exc: ValidationError, raw: dict) -> list[tuple[str, str]]:
+    seen = set()
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = _clean_loc(err["loc"])
+        path = _format_loc(loc, raw) or "(top level)"
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(loc)
+            msg = "unknown key" + (f"; expected one of: {', '.join(allowed)}" if allowed else "")
+        elif kind == "missing":
+            msg = "missing required field"
+        elif kind == "finite_number":
+            msg = f"expected a finite number, got {_describe_input(err.get('input'))}"
+        else:
+            msg = f"{err['msg'][0].lower()}{err['msg'][1:]}"
+            if "input" in err and not isinstance(err["input"], dict | list):
+                msg += f", got {_describe_input(err['input'])}"
+        if (path, msg) not in seen:
+            seen.add((path, msg))
+            out.append((path, msg))
+    # a union reports one error per branch: keep the deepest paths, join the rest per path
+    paths = [p for p, _ in out]
+    out = [(p, m) for p, m in out if not any(q.startswith(p + ".") for q in paths)]
+    merged: dict[str, list[str]] = {}
+    for path, msg in out:
+        merged.setdefault(path, []).append(msg)
+    return [(path, " or ".join(msgs)) for path, msgs in merged.items()]
+
+
+def validate_raw(raw: Any, source: str) -> Scenario:
+    """Validate a raw dict into a frozen `Scenario`, or raise `ScenarioError` naming every field."""
+    if not isinstance(raw, dict):
+        raise ScenarioError(source, [("", "expected a table of sections at the top level")])
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(source, _messages(exc, raw)) from None
+    problems = check_references(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
+
+
+def load_scenario(
+    name_or_path: str | Path | None = None, overrides: list[str] | dict[str, Any] | None = None
+) -> Scenario:
+    """Load and validate a scenario.
+
+    Parameters
+    ----------
+    name_or_path
+        A shipped scenario's name (see ``sim list``), or a path to a ``.toml``,
+        ``.csv`` or ``.json`` file; None loads the default NATO-Russia 2022 scenario.
+    overrides
+        Counterfactual changes applied before validation: ``["path=value", ...]``
+        as on the command line, or a ``{path: value}`` dict, e.g.
+        ``{"actors.RUS.position.enlargement": 50}``.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the field and what was expected.
+    """
+    from sim.scenario.overrides import apply_overrides
+
+    path = resolve(name_or_path)
+    raw = read_raw(path)
+    if overrides:
+        raw = apply_overrides(raw, overrides, source=str(path))
+    return validate_raw(raw, str(path))

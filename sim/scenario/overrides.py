@@ -1,0 +1,81 @@
+"""Counterfactuals without editing the file: ``--set path=value``.
+
+A path names a field with dots: ``actors.RUS.position.enlargement``,
+``issues.posture.status_quo`` (issues are addressed by id), ``model.rounds``.
+Values are read as TOML values (``50``, ``0.5``, ``"text"``, ``[0, 10]``, ``true``);
+anything that is not a TOML value is taken as a plain string. The result is
+validated like any file, so a bad value is reported with its field.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from typing import Any
+
+from sim.scenario.errors import ScenarioError
+
+
+def parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_assignment(item: str) -> tuple[str, Any]:
+    path, sep, value = item.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise ScenarioError("--set", [(item, "expected PATH=VALUE, e.g. actors.RUS.position.enlargement=50")])
+    return path, parse_value(value.strip())
+
+
+def set_path(raw: dict, path: str, value: Any, source: str) -> None:
+    parts = path.split(".")
+    node: Any = raw
+    walked: list[str] = []
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        if isinstance(node, list):
+            # a list of tables addressed by id (issues)
+            match = [item for item in node if isinstance(item, dict) and item.get("id") == part]
+            if not match:
+                ids = [str(item.get("id")) for item in node if isinstance(item, dict)]
+                raise ScenarioError(
+                    source,
+                    [(f"--set {path}", f"no entry {part!r} under {'.'.join(walked)}; expected one of: {', '.join(ids)}")],
+                )
+            if last:
+                raise ScenarioError(source, [(f"--set {path}", "cannot replace a whole list entry; name a field of it")])
+            node = match[0]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+                return
+            if part not in node:
+                if depth >= 2 and walked and walked[0] in ("actors", "blocs"):
+                    node[part] = {}
+                elif walked == [] and part in ("model", "payoffs", "blocs"):
+                    node[part] = {}
+                else:
+                    keys = ", ".join(map(str, node)) or "(none)"
+                    raise ScenarioError(
+                        source,
+                        [(f"--set {path}", f"no field {part!r} under {'.'.join(walked) or 'the top level'}; expected one of: {keys}")],
+                    )
+            node = node[part]
+        else:
+            raise ScenarioError(
+                source, [(f"--set {path}", f"{'.'.join(walked)} is a value, not a table")]
+            )
+        walked.append(part)
+
+
+def apply_overrides(raw: dict, overrides: list[str] | dict[str, Any], source: str) -> dict:
+    """A deep copy of ``raw`` with each override applied in order."""
+    out = copy.deepcopy(raw)
+    items = overrides.items() if isinstance(overrides, dict) else map(parse_assignment, overrides)
+    for path, value in items:
+        set_path(out, path, value, source)
+    return out

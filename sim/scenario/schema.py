@@ -1,0 +1,259 @@
+"""The scenario schema: pydantic v2 models with unknown keys rejected.
+
+Structure (types, ranges, required fields) is checked here by pydantic; the
+cross-references between sections (issue ids used by actors, bloc members,
+positions inside scales and red lines) are checked in :mod:`sim.scenario.checks`
+so that every problem can be reported with the path of the field at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
+
+Id = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[^.\s\x00-\x1f]([^.\x00-\x1f]*[^.\s\x00-\x1f])?$"),
+]
+"""An identifier: non-empty, no dot (dots separate `--set` paths), no outer spaces."""
+
+Finite = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Salience = Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Positive = Annotated[float, Strict(), Field(gt=0.0, allow_inf_nan=False)]
+Range = tuple[Finite, Finite]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class ScenarioInfo(_Strict):
+    """The `[scenario]` table: what the file describes and where its facts come from."""
+
+    name: Annotated[str, StringConstraints(min_length=1)]
+    date: _dt.date | None = None
+    description: str = ""
+    sources: tuple[str, ...] = ()
+    notes: str = ""
+
+
+class Issue(_Strict):
+    """One `[[issues]]` entry: a dimension of the negotiation with its own scale."""
+
+    id: Id
+    name: str = ""
+    low: str = ""
+    high: str = ""
+    scale: Range
+    status_quo: Finite | None = None
+
+    @property
+    def width(self) -> float:
+        return self.scale[1] - self.scale[0]
+
+
+class Actor(_Strict):
+    """One `[actors.ID]` table: a state or organisation that acts on its own."""
+
+    name: str = ""
+    capability: Positive
+    position: dict[Id, Finite]
+    salience: dict[Id, Salience]
+    red_line: dict[Id, Range] = Field(default_factory=dict)
+    reason: dict[Id, str] = Field(default_factory=dict)
+
+
+class Bloc(_Strict):
+    """One `[blocs.ID]` table: a group of actors that may speak as one party.
+
+    A bloc is not an extra actor: its capability is its members' sum, its
+    acceptable range under ``consensus`` the intersection of its members' red lines.
+    ``position`` and ``salience`` are the bloc's declared line, used where the bloc
+    speaks as one party.
+    """
+
+    name: str = ""
+    members: Annotated[tuple[Id, ...], Field(min_length=1)]
+    rule: Literal["consensus", "majority", "qualified_majority"] = "consensus"
+    position: dict[Id, Finite] = Field(default_factory=dict)
+    salience: dict[Id, Salience] = Field(default_factory=dict)
+    red_line: dict[Id, Range] = Field(default_factory=dict)
+    reason: dict[Id, str] = Field(default_factory=dict)
+
+
+MODEL_KINDS = ("eum", "compromise", "median")
+
+
+class ModelSection(_Strict):
+    """The `[model]` table: which model `sim run` uses and its parameters."""
+
+    kind: Literal["eum", "compromise", "median"] = "eum"
+    rounds: Annotated[int, Strict(), Field(ge=0, le=10_000)] = 30
+    Q: Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 1.0
+    T: Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 1.0
+
+
+RiskValue = Literal["computed"] | Annotated[float, Strict(), Field(gt=0.0, le=10.0, allow_inf_nan=False)]
+
+
+class Payoffs(_Strict):
+    """The `[payoffs]` table.
+
+    ``risk``: the expected-utility model's risk exponents. ``"computed"`` (the
+    default) lets the model derive them each round from the actors' security;
+    a number fixes every actor's exponent; a table ``{ RUS = 1.5 }`` fixes the
+    listed actors and leaves the rest computed.
+    """
+
+    risk: RiskValue | dict[Id, RiskValue] = "computed"
+
+
+class Scenario(_Strict):
+    """A validated negotiation scenario (frozen). Build it with :func:`sim.load_scenario`."""
+
+    scenario: ScenarioInfo
+    issues: Annotated[tuple[Issue, ...], Field(min_length=1)]
+    actors: Annotated[dict[Id, Actor], Field(min_length=2)]
+    blocs: dict[Id, Bloc] = Field(default_factory=dict)
+    model: ModelSection = Field(default_factory=ModelSection)
+    payoffs: Payoffs = Field(default_factory=Payoffs)
+
+    # ---- convenience views -------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def issue_ids(self) -> tuple[str, ...]:
+        return tuple(issue.id for issue in self.issues)
+
+    @property
+    def actor_ids(self) -> tuple[str, ...]:
+        return tuple(self.actors)
+
+    def issue(self, issue_id: str) -> Issue:
+        for issue in self.issues:
+            if issue.id == issue_id:
+                return issue
+        raise KeyError(issue_id)
+
+    def arrays(self) -> ScenarioArrays:
+        """The scenario as plain numpy arrays for the kernels (see :class:`ScenarioArrays`)."""
+        return scenario_arrays(self)
+
+    def bloc_capability(self, bloc_id: str) -> float:
+        """A bloc's capability: the sum of its members' (no capability counted twice)."""
+        return float(sum(self.actors[m].capability for m in self.blocs[bloc_id].members))
+
+    def bloc_range(self, bloc_id: str, issue_id: str) -> tuple[float, float] | None:
+        """The positions a consensus bloc can accept on an issue, or None if there are none.
+
+        The intersection of the members' red lines (and the bloc's own, if given);
+        the whole scale where nobody has a red line.
+        """
+        bloc = self.blocs[bloc_id]
+        lo, hi = self.issue(issue_id).scale
+        ranges = [self.actors[m].red_line.get(issue_id) for m in bloc.members]
+        ranges.append(bloc.red_line.get(issue_id))
+        for r in ranges:
+            if r is not None:
+                lo, hi = max(lo, r[0]), min(hi, r[1])
+        return (lo, hi) if lo <= hi else None
+
+    def __repr__(self) -> str:
+        return (
+            f"Scenario({self.name!r}, {len(self.actors)} actors, {len(self.issues)} issues, "
+            f"{len(self.blocs)} blocs)"
+        )
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from sim.results import scenario_html
+
+        return scenario_html(self)
+
+
+@dataclass(frozen=True)
+class ScenarioArrays:
+    """A scenario as contiguous float64 arrays, issue-major.
+
+    Attributes
+    ----------
+    actor_ids, issue_ids : tuple of str
+        Row labels: n actors, m issues.
+    capability : (n,) float64
+    position, salience : (m, n) float64
+    red_lo, red_hi : (m, n) float64
+        Each actor's acceptable range per issue (the scale where it has no red line).
+    scale_lo, scale_hi : (m,) float64
+    status_quo : (m,) float64, NaN where the issue has none
+    risk : (n,) float64
+        Fixed risk exponents; NaN where the model computes them.
+    Q, T : float
+        Expected-utility model parameters.
+    rounds : int
+        The scenario's round limit.
+    """
+
+    actor_ids: tuple[str, ...]
+    issue_ids: tuple[str, ...]
+    capability: np.ndarray
+    position: np.ndarray
+    salience: np.ndarray
+    red_lo: np.ndarray
+    red_hi: np.ndarray
+    scale_lo: np.ndarray
+    scale_hi: np.ndarray
+    status_quo: np.ndarray
+    risk: np.ndarray
+    Q: float
+    T: float
+    rounds: int
+
+    @property
+    def width(self) -> np.ndarray:
+        return self.scale_hi - self.scale_lo
+
+
+def scenario_arrays(sc: Scenario) -> ScenarioArrays:
+    actors = list(sc.actors.items())
+    issues = sc.issues
+    m, n = len(issues), len(actors)
+    position = np.empty((m, n))
+    salience = np.empty((m, n))
+    red_lo = np.empty((m, n))
+    red_hi = np.empty((m, n))
+    for k, issue in enumerate(issues):
+        for i, (_, actor) in enumerate(actors):
+            position[k, i] = actor.position[issue.id]
+            salience[k, i] = actor.salience[issue.id]
+            red_lo[k, i], red_hi[k, i] = actor.red_line.get(issue.id, issue.scale)
+    risk = np.full(n, np.nan)
+    spec = sc.payoffs.risk
+    for i, (aid, _) in enumerate(actors):
+        value = spec.get(aid, "computed") if isinstance(spec, dict) else spec
+        if value != "computed":
+            risk[i] = float(value)
+    return ScenarioArrays(
+        actor_ids=tuple(a for a, _ in actors),
+        issue_ids=tuple(i.id for i in issues),
+        capability=np.array([a.capability for _, a in actors], dtype=np.float64),
+        position=position,
+        salience=salience,
+        red_lo=red_lo,
+        red_hi=red_hi,
+        scale_lo=np.array([i.scale[0] for i in issues], dtype=np.float64),
+        scale_hi=np.array([i.scale[1] for i in issues], dtype=np.float64),
+        status_quo=np.array(
+            [np.nan if i.status_quo is None else i.status_quo for i in issues], dtype=np.float64
+        ),
+        risk=risk,
+        Q=float(sc.model.Q),
+        T=float(sc.model.T),
+        rounds=int(sc.model.rounds),
+    )

@@ -1,0 +1,55 @@
+"""Figures: functions take a result and an optional ax and return the figure."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import sim  # noqa: E402
+from sim import plot  # noqa: E402
+from sim.models.eum import expected_utility_matrix  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def result():
+    return sim.run(rounds=4)
+
+
+def test_positions_grid_has_one_panel_per_issue(result):
+    fig = plot.positions(result)
+    visible = [a for a in fig.axes if a.get_visible()]
+    assert len(visible) == len(result.scenario.issues)
+    # each panel draws one line per actor plus the two forecast lines
+    assert all(len(a.lines) == len(result.scenario.actors) + 2 for a in visible)
+    plt.close(fig)
+
+
+def test_positions_on_a_given_ax(result):
+    fig, ax = plt.subplots()
+    out = plot.positions(result, issue="posture", ax=ax)
+    assert out is fig
+    line = ax.lines[0]  # the first actor
+    np.testing.assert_array_equal(line.get_ydata(), result.trajectory.positions[:, 1, 0])
+    plt.close(fig)
+
+
+def test_quadrant_points_are_the_expected_utilities(result):
+    fig, ax = plt.subplots()
+    plot.quadrant(result, "USA", issue="enlargement", ax=ax)
+    offsets = ax.collections[0].get_offsets()
+    EU, *_ = expected_utility_matrix(result.scenario.arrays(), 0)
+    f = result.scenario.actor_ids.index("USA")
+    others = [j for j in range(len(result.scenario.actors)) if j != f]
+    np.testing.assert_allclose(offsets[:, 0], EU[f, others])
+    np.testing.assert_allclose(offsets[:, 1], EU[others, f])
+    plt.close(fig)
+
+
+def test_unknown_focus_and_issue_are_errors(result):
+    with pytest.raises(ValueError, match="unknown actor"):
+        plot.quadrant(result, "XXX")
+    with pytest.raises(ValueError, match="unknown issue"):
+        plot.positions(result, issue="nope")

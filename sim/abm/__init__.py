@@ -69,6 +69,7 @@ class NegotiationModel(mesa.Model):
     Parameters
     ----------
     scenario : Scenario
+        Kept as ``model.negotiation`` (mesa reserves ``model.scenario``).
     rounds : int, optional
         The round limit; the scenario's ``[model] rounds`` by default.
     rng : seed or Generator, optional
@@ -77,7 +78,8 @@ class NegotiationModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, rounds: int | None = None, rng=None):
         super().__init__(rng=rng)
-        self.scenario = scenario
+        # mesa >= 3.4 reserves ``Model.scenario``; the negotiation's scenario lives here
+        self.negotiation = scenario
         self.arrays = scenario.arrays()
         self.max_rounds = self.arrays.rounds if rounds is None else int(rounds)
         m, n = self.arrays.position.shape

@@ -1,0 +1,59 @@
+"""Writing a scenario as TOML (``sim import``): a foreign format becomes an editable file."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from typing import Any
+
+from sim.scenario.schema import Scenario
+
+_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _key(key: str) -> str:
+    return key if _BARE.match(key) else json.dumps(key, ensure_ascii=False)
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(f"cannot write {type(v).__name__} as TOML")
+
+
+def _table(lines: list[str], header: str, body: dict) -> None:
+    lines.append(header)
+    for k, v in body.items():
+        if v in ({}, (), [], None, ""):
+            continue
+        lines.append(f"{_key(k)} = {_value(v)}")
+    lines.append("")
+
+
+def to_toml(sc: Scenario) -> str:
+    """The scenario as a TOML document that loads back into an equal `Scenario`."""
+    data = sc.model_dump(mode="python")
+    lines: list[str] = []
+    _table(lines, "[scenario]", data["scenario"])
+    for issue in data["issues"]:
+        _table(lines, "[[issues]]", issue)
+    for aid, actor in data["actors"].items():
+        _table(lines, f"[actors.{_key(aid)}]", actor)
+    for bid, bloc in data["blocs"].items():
+        _table(lines, f"[blocs.{_key(bid)}]", bloc)
+    _table(lines, "[model]", data["model"])
+    _table(lines, "[payoffs]", data["payoffs"])
+    return "\n".join(lines)

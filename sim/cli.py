@@ -34,8 +34,13 @@ def _out_dir(out: str | None) -> Path | None:
     if out is None:
         return None
     path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder; expected a folder to write into")
+    try:
+        if path.exists() and not path.is_dir():
+            raise InputError(
+                f"--out {out}: exists and is not a folder; expected a folder to write into"
+            )
+    except OSError as exc:
+        raise InputError(f"--out {out}: {exc.strerror}; expected a folder to write into") from None
     return path
 
 
@@ -69,13 +74,21 @@ def run_cmd(scenario, model, rounds, out, overrides, focus) -> None:
     out_dir = _out_dir(out)
     sc = _load(scenario, overrides)
     if focus is not None and focus not in sc.actors:
-        raise InputError(f"--focus {focus}: unknown actor; expected one of: {', '.join(sc.actors)}")
+        raise InputError(
+            f"{resolve(scenario)}: --focus {focus}: unknown actor; "
+            f"expected one of: {', '.join(sc.actors)}"
+        )
     result = run(sc, model=model, rounds=rounds)
     result = type(result)(sc, result.model, result.trajectory, result.round_limit,
                           source=str(resolve(scenario)), overrides=tuple(overrides))
     _print_run(result)
     if out_dir is not None:
-        written = result.write(out_dir, focus=focus)
+        try:
+            written = result.write(out_dir, focus=focus)
+        except OSError as exc:
+            raise InputError(
+                f"--out {out_dir}: cannot write: {exc.strerror}; expected a writable folder"
+            ) from None
         click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
 
@@ -133,6 +146,27 @@ def list_cmd() -> None:
         except ScenarioError as exc:
             info = f"invalid: {exc.problems[0][1]}"
         click.echo(f"{name:<{width}}  {info}")
+
+
+@cli.command("import")
+@click.argument("source")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="TOML file to write (default: print to the terminal).")
+def import_cmd(source, out) -> None:
+    """Convert SOURCE (a classic expected-utility CSV, JSON or TOML) into a TOML scenario."""
+    from sim.results import write_atomic
+    from sim.scenario.export import to_toml
+
+    sc = _load(source)
+    text = to_toml(sc)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    target = Path(out)
+    if not target.parent.is_dir():
+        raise InputError(f"--out {out}: folder {target.parent} does not exist")
+    write_atomic(target, text)
+    click.echo(f"wrote {target} ({len(sc.actors)} actors, {len(sc.issues)} issues)")
 
 
 def main(argv: list[str] | None = None) -> int:

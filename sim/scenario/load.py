@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import re
 import tomllib
 import types
 import typing
@@ -61,13 +62,20 @@ def resolve(name_or_path: str | Path | None) -> Path:
 # ---- reading -------------------------------------------------------------------
 def _read_text(path: Path) -> str:
     source = str(path)
-    if not path.exists():
+    try:
+        exists, is_dir, is_file = path.exists(), path.is_dir(), path.is_file()
+    except OSError as exc:  # e.g. a name too long for the file system
+        problem = f"cannot open: {exc.strerror}; expected a scenario file"
+        raise ScenarioError(source, [("", problem)]) from None
+    if not exists:
         names = ", ".join(shipped_scenarios()) or "none"
         raise ScenarioError(
             source, [("", f"no such file (and no shipped scenario of that name; shipped: {names})")]
         )
-    if path.is_dir():
+    if is_dir:
         raise ScenarioError(source, [("", "is a folder; expected a scenario file")])
+    if not is_file:  # a FIFO or device would block or never end
+        raise ScenarioError(source, [("", "not a regular file; expected a scenario file")])
     if path.suffix.lower() not in SUFFIXES:
         raise ScenarioError(
             source, [("", f"unknown file type {path.suffix or '(none)'!r}; expected .toml, .csv or .json")]
@@ -90,29 +98,76 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
+MAX_DEPTH = 32
+_EXPECTED_TABLES = "expected a scenario's tables"
+_TOO_DEEP = f"nested too deeply; {_EXPECTED_TABLES}"
+
+
+def _too_deep(raw: Any) -> bool:
+    """Whether tables and arrays nest deeper than any scenario needs (iterative: no recursion)."""
+    stack = [(raw, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
 def read_raw(path: str | Path) -> dict[str, Any]:
     """Parse a scenario file into a plain dict, without validating it."""
-    path = Path(path)
+    raw = _parse(Path(path))
+    if _too_deep(raw):
+        problem = f"nested more than {MAX_DEPTH} levels deep; {_EXPECTED_TABLES}"
+        raise ScenarioError(str(path), [("", problem)])
+    return raw
+
+
+def _parse(path: Path) -> dict[str, Any]:
     text = _read_text(path)
     suffix = path.suffix.lower()
     if suffix == ".toml":
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(str(path), [("", f"not valid TOML: {exc}")]) from None
+            problem = f"not valid TOML: {exc}{_toml_line(text, exc)}"
+            raise ScenarioError(str(path), [("", problem)]) from None
+        except RecursionError:
+            raise ScenarioError(str(path), [("", _TOO_DEEP)]) from None
     if suffix == ".json":
         try:
-            raw = json.loads(text, parse_constant=_reject_constant)
+            # NaN/Infinity pass through to validation, which rejects them naming the field
+            raw = json.loads(text, parse_constant=float, object_pairs_hook=_no_duplicate_keys)
         except (json.JSONDecodeError, ValueError) as exc:
             raise ScenarioError(str(path), [("", f"not valid JSON: {exc}")]) from None
+        except RecursionError:
+            raise ScenarioError(str(path), [("", _TOO_DEEP)]) from None
         if not isinstance(raw, dict):
             raise ScenarioError(str(path), [("", "expected a JSON object at the top level")])
         return raw
     return csv_to_raw(text, path)
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number a scenario may hold")
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}; each key may appear once per object")
+        out[key] = value
+    return out
+
+
+def _toml_line(text: str, exc: Exception) -> str:
+    """The line a TOML error points at (so a duplicate key is named), or ''."""
+    match = re.search(r"at line (\d+)", str(exc))
+    lines = text.splitlines()
+    if not match or not 1 <= int(match.group(1)) <= len(lines):
+        return ""
+    line = lines[int(match.group(1)) - 1].strip()
+    return f": {line[:77] + '...' if len(line) > 80 else line}" if line else ""
 
 
 # ---- the classic expected-utility CSV ----------------------------------------------
@@ -140,7 +195,10 @@ def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
     Salience is on 0-1, or on 0-100 when any value exceeds 1.
     """
     source = str(path)
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ScenarioError(source, [("", f"not a readable CSV file: {exc}")]) from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     header = [h.strip() for h in rows[0]]
     mapped = [CSV_ALIASES.get(h.lower()) for h in header]
@@ -219,14 +277,27 @@ def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
     on_100 = any(v["Salience"] > 1 for _, _, v in records)
     issue = _issue_id_from_stem(path.stem)
     actors = {}
-    for _, name, v in records:
+    first: dict[str, tuple[int, str]] = {}
+    for line_no, name, v in records:
         aid = name.replace(".", "_")
+        if aid in first:
+            problems.append(
+                (
+                    f"row {line_no}, column Actor",
+                    f"actor {name!r} gets the same id {aid!r} as {first[aid][1]!r} "
+                    f"(row {first[aid][0]}) once dots are replaced by '_'; "
+                    "expected distinct actor names",
+                )
+            )
+        first.setdefault(aid, (line_no, name))
         actors[aid] = {
             "name": name,
             "capability": v["Capability"],
             "position": {issue: v["Position"]},
             "salience": {issue: v["Salience"] / 100.0 if on_100 else v["Salience"]},
         }
+    if problems:
+        raise ScenarioError(source, problems)
     return {
         "scenario": {
             "name": path.stem,
@@ -326,6 +397,12 @@ def _messages(exc: ValidationError, raw: dict) -> list[tuple[str, str]]:
             msg = "unknown key" + (f"; expected one of: {', '.join(allowed)}" if allowed else "")
         elif kind == "missing":
             msg = "missing required field"
+        elif loc and loc[-1] == "[key]":
+            path = _format_loc(loc[:-2], raw) or "(top level)"
+            msg = (
+                f"bad id {_describe_input(err.get('input'))}: expected 1 to 64 characters "
+                "without dots, control characters or spaces at either end"
+            )
         elif kind == "finite_number":
             msg = f"expected a finite number, got {_describe_input(err.get('input'))}"
         else:

@@ -23,12 +23,17 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def parse_assignment(item: str) -> tuple[str, Any]:
+def parse_assignment(item: str, source: str = "--set") -> tuple[str, Any]:
     path, sep, value = item.partition("=")
     path = path.strip()
     if not sep or not path:
-        raise ScenarioError("--set", [(item, "expected PATH=VALUE, e.g. actors.RUS.position.enlargement=50")])
-    return path, parse_value(value.strip())
+        example = "e.g. actors.RUS.position.enlargement=50"
+        raise ScenarioError(source, [(f"--set {item}", f"expected PATH=VALUE, {example}")])
+    try:
+        return path, parse_value(value.strip())
+    except RecursionError:
+        problem = "value nested too deeply; expected a TOML value"
+        raise ScenarioError(source, [(f"--set {path}", problem)]) from None
 
 
 def set_path(raw: dict, path: str, value: Any, source: str) -> None:
@@ -75,7 +80,11 @@ def set_path(raw: dict, path: str, value: Any, source: str) -> None:
 def apply_overrides(raw: dict, overrides: list[str] | dict[str, Any], source: str) -> dict:
     """A deep copy of ``raw`` with each override applied in order."""
     out = copy.deepcopy(raw)
-    items = overrides.items() if isinstance(overrides, dict) else map(parse_assignment, overrides)
+    items = (
+        overrides.items()
+        if isinstance(overrides, dict)
+        else (parse_assignment(item, source) for item in overrides)
+    )
     for path, value in items:
         set_path(out, path, value, source)
     return out

@@ -165,7 +165,10 @@ def import_cmd(source, out) -> None:
     target = Path(out)
     if not target.parent.is_dir():
         raise InputError(f"--out {out}: folder {target.parent} does not exist")
-    write_atomic(target, text)
+    try:
+        write_atomic(target, text)
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
     click.echo(f"wrote {target} ({len(sc.actors)} actors, {len(sc.issues)} issues)")
 
 

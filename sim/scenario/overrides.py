@@ -58,8 +58,14 @@ def set_path(raw: dict, path: str, value: Any, source: str) -> None:
             if last:
                 node[part] = value
                 return
+            if walked == ["payoffs"] and part == "risk" and not isinstance(node.get(part), dict):
+                # one actor's exponent: "computed" for all becomes a table of the fixed ones;
+                # one number for all becomes that number for every actor
+                current = node.get(part, "computed")
+                actors = raw.get("actors") if isinstance(raw.get("actors"), dict) else {}
+                node[part] = {} if isinstance(current, str) else {a: current for a in actors}
             if part not in node:
-                if depth >= 2 and walked and walked[0] in ("actors", "blocs"):
+                if walked == ["blocs"] or (depth >= 2 and walked and walked[0] in ("actors", "blocs")):
                     node[part] = {}
                 elif walked == [] and part in ("model", "payoffs", "blocs"):
                     node[part] = {}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 Id = Annotated[
     str,
@@ -25,6 +25,31 @@ Finite = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 Salience = Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Positive = Annotated[float, Strict(), Field(gt=0.0, allow_inf_nan=False)]
 Range = tuple[Finite, Finite]
+
+
+class FrozenDict(dict):
+    """A dict that cannot change: the tables inside a frozen `Scenario`."""
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("a Scenario is frozen; load it again with overrides to change it")
+
+    __setitem__ = __delitem__ = __ior__ = _readonly
+    clear = pop = popitem = setdefault = update = _readonly
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __hash__(self):
+        return hash(tuple(self.items()))
+
+
+_freeze = AfterValidator(FrozenDict)
 
 
 class _Strict(BaseModel):
@@ -61,10 +86,10 @@ class Actor(_Strict):
 
     name: str = ""
     capability: Positive
-    position: dict[Id, Finite]
-    salience: dict[Id, Salience]
-    red_line: dict[Id, Range] = Field(default_factory=dict)
-    reason: dict[Id, str] = Field(default_factory=dict)
+    position: Annotated[dict[Id, Finite], _freeze]
+    salience: Annotated[dict[Id, Salience], _freeze]
+    red_line: Annotated[dict[Id, Range], _freeze] = Field(default_factory=FrozenDict)
+    reason: Annotated[dict[Id, str], _freeze] = Field(default_factory=FrozenDict)
 
 
 class Bloc(_Strict):
@@ -79,10 +104,10 @@ class Bloc(_Strict):
     name: str = ""
     members: Annotated[tuple[Id, ...], Field(min_length=1)]
     rule: Literal["consensus", "majority", "qualified_majority"] = "consensus"
-    position: dict[Id, Finite] = Field(default_factory=dict)
-    salience: dict[Id, Salience] = Field(default_factory=dict)
-    red_line: dict[Id, Range] = Field(default_factory=dict)
-    reason: dict[Id, str] = Field(default_factory=dict)
+    position: Annotated[dict[Id, Finite], _freeze] = Field(default_factory=FrozenDict)
+    salience: Annotated[dict[Id, Salience], _freeze] = Field(default_factory=FrozenDict)
+    red_line: Annotated[dict[Id, Range], _freeze] = Field(default_factory=FrozenDict)
+    reason: Annotated[dict[Id, str], _freeze] = Field(default_factory=FrozenDict)
 
 
 MODEL_KINDS = ("eum", "compromise", "median")
@@ -109,7 +134,7 @@ class Payoffs(_Strict):
     listed actors and leaves the rest computed.
     """
 
-    risk: RiskValue | dict[Id, RiskValue] = "computed"
+    risk: RiskValue | Annotated[dict[Id, RiskValue], _freeze] = "computed"
 
 
 class Scenario(_Strict):
@@ -117,8 +142,8 @@ class Scenario(_Strict):
 
     scenario: ScenarioInfo
     issues: Annotated[tuple[Issue, ...], Field(min_length=1)]
-    actors: Annotated[dict[Id, Actor], Field(min_length=2)]
-    blocs: dict[Id, Bloc] = Field(default_factory=dict)
+    actors: Annotated[dict[Id, Actor], Field(min_length=2), _freeze]
+    blocs: Annotated[dict[Id, Bloc], _freeze] = Field(default_factory=FrozenDict)
     model: ModelSection = Field(default_factory=ModelSection)
     payoffs: Payoffs = Field(default_factory=Payoffs)
 

@@ -115,7 +115,9 @@ def risk_exponents(EU, fixed, r):
         if smax == smin:
             r[i] = 1.0
         else:
-            R = (2.0 * S[i] - smax - smin) / (smax - smin)
+            # (2 S_i - max S - min S) / (max S - min S), arranged to give exactly -1 and 1
+            # at the ends so r stays inside [0.5, 2] to the last bit
+            R = ((S[i] - smin) - (smax - S[i])) / (smax - smin)
             r[i] = (1.0 - R / 3.0) / (1.0 + R / 3.0)
         if not np.isnan(fixed[i]):
             r[i] = fixed[i]
@@ -171,8 +173,9 @@ def _copy(src, dst):
 def actor_decision(EU, x, i, lo, hi):
     """Actor i's move in a round (steps 7-8), clipped to its red line [lo, hi].
 
-    Every j with ``EU[j, i] > 0`` sends i an offer (its position x_j, of value
-    ``EU[j, i]``). i takes the offer of highest value (ties: the nearest position,
+    Every j with ``EU[j, i] > 0`` and a position other than i's sends i an offer
+    (its position x_j, of value ``EU[j, i]``); an offer of i's own position would
+    change nothing (and with Q = 1 its value is 0 up to rounding). i takes the offer of highest value (ties: the nearest position,
     then the lowest index) and, with ``U_i = EU[i, j]`` and ``U_j`` the value:
     loses (moves to x_j) if ``0 < U_i < U_j``; compromises, moving
     ``(x_j - x_i) |U_i / U_j|``, if ``U_i < 0`` and ``|U_i| < U_j``; capitulates
@@ -191,7 +194,7 @@ def actor_decision(EU, x, i, lo, hi):
         if j == i:
             continue
         v = EU[j, i]
-        if v > 0.0:
+        if v > 0.0 and x[j] != x[i]:
             dist = abs(x[j] - x[i])
             if v > best_value or (v == best_value and dist < best_dist):
                 best = j

@@ -57,16 +57,38 @@ def cli() -> None:
 
 @cli.command("run")
 @click.argument("scenario", required=False)
-@click.option("--model", "model", type=click.Choice(MODELS), default=None,
-              help="Model to run (default: the scenario's [model] kind).")
-@click.option("--rounds", type=click.IntRange(0, 10_000), default=None,
-              help="Round limit (default: the scenario's [model] rounds).")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Folder for rounds.csv, summary.json and figures.")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Change a field before running, e.g. actors.RUS.position.enlargement=50 (repeatable).")
-@click.option("--focus", default=None, metavar="ACTOR",
-              help="Actor whose view the quadrant chart shows (default: the first actor).")
+@click.option(
+    "--model",
+    "model",
+    type=click.Choice(MODELS),
+    default=None,
+    help="Model to run (default: the scenario's [model] kind).",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(0, 10_000),
+    default=None,
+    help="Round limit (default: the scenario's [model] rounds).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for rounds.csv, summary.json and figures.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a field before running, e.g. actors.RUS.position.enlargement=50 (repeatable).",
+)
+@click.option(
+    "--focus",
+    default=None,
+    metavar="ACTOR",
+    help="Actor whose view the quadrant chart shows (default: the first actor).",
+)
 def run_cmd(scenario, model, rounds, out, overrides, focus) -> None:
     """Run a model on SCENARIO (a shipped name or a .toml/.csv/.json path)."""
     from sim.experiment import run
@@ -79,8 +101,14 @@ def run_cmd(scenario, model, rounds, out, overrides, focus) -> None:
             f"expected one of: {', '.join(sc.actors)}"
         )
     result = run(sc, model=model, rounds=rounds)
-    result = type(result)(sc, result.model, result.trajectory, result.round_limit,
-                          source=str(resolve(scenario)), overrides=tuple(overrides))
+    result = type(result)(
+        sc,
+        result.model,
+        result.trajectory,
+        result.round_limit,
+        source=str(resolve(scenario)),
+        overrides=tuple(overrides),
+    )
     _print_run(result)
     if out_dir is not None:
         try:
@@ -96,7 +124,9 @@ def _print_run(result) -> None:
     fc = result.forecast()
     sc = result.scenario
     click.echo(f"{sc.name}: model {result.model}, {len(sc.actors)} actors, {len(sc.issues)} issues")
-    header = f"{'issue':<16} {'start: comp.':>12} {'median':>8}   {'forecast: comp.':>15} {'median':>8}"
+    header = (
+        f"{'issue':<16} {'start: comp.':>12} {'median':>8}   {'forecast: comp.':>15} {'median':>8}"
+    )
     click.echo(header)
     click.echo("-" * len(header))
     for iid, row in fc.iterrows():
@@ -126,7 +156,9 @@ def validate_cmd(files) -> None:
         except ScenarioError as exc:
             bad.append(str(exc))
             continue
-        click.echo(f"{f}: ok ({len(sc.actors)} actors, {len(sc.issues)} issues, {len(sc.blocs)} blocs)")
+        click.echo(
+            f"{f}: ok ({len(sc.actors)} actors, {len(sc.issues)} issues, {len(sc.blocs)} blocs)"
+        )
     if bad:
         raise InputError("\n".join(bad))
 
@@ -150,8 +182,13 @@ def list_cmd() -> None:
 
 @cli.command("import")
 @click.argument("source")
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
-              help="TOML file to write (default: print to the terminal).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML file to write (default: print to the terminal).",
+)
 def import_cmd(source, out) -> None:
     """Convert SOURCE (a classic expected-utility CSV, JSON or TOML) into a TOML scenario."""
     from sim.results import write_atomic

@@ -67,7 +67,9 @@ def run(
             trajectory = abm.trajectory()
     else:
         trajectory = run_static(scenario.arrays())
-    ov = tuple(overrides) if isinstance(overrides, list | tuple) else tuple(
-        f"{k}={v}" for k, v in (overrides or {}).items()
+    ov = (
+        tuple(overrides)
+        if isinstance(overrides, list | tuple)
+        else tuple(f"{k}={v}" for k, v in (overrides or {}).items())
     )
     return RunResult(scenario, model, trajectory, limit, source=source, overrides=ov)

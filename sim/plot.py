@@ -87,11 +87,15 @@ def positions(result, issue: str | None = None, ax=None):
         else:
             a.set_visible(False)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
+    fig.legend(
+        handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False
+    )
     stop = f"stopped: {result.stopped}" + (
         f" (cycle of {result.cycle_length})" if result.stopped == "cycle" else ""
     )
-    fig.suptitle(f"{result.scenario.name}: {result.model}, {result.rounds} rounds, {stop}", fontsize=11)
+    fig.suptitle(
+        f"{result.scenario.name}: {result.model}, {result.rounds} rounds, {stop}", fontsize=11
+    )
     fig.tight_layout()
     return fig
 
@@ -112,7 +116,11 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
         raise ValueError(f"unknown actor {focus!r}; expected one of: {', '.join(ids)}")
     f = ids.index(focus)
     arrays = sc.arrays()
-    issues = [_issue_index(result, issue)] if (issue is not None or ax is not None) else range(len(sc.issues))
+    issues = (
+        [_issue_index(result, issue)]
+        if (issue is not None or ax is not None)
+        else range(len(sc.issues))
+    )
     issues = list(issues)
     if ax is not None:
         fig, axes = ax.figure, [ax]
@@ -144,12 +152,22 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
             (0.03, 0.97, f"{focus} gives way"),
             (0.97, 0.03, "other gives way"),
         ):
-            a.text(tx, ty, label, transform=a.transAxes, fontsize=7, color="dimgrey",
-                   ha="right" if tx > 0.5 else "left", va="top" if ty > 0.5 else "bottom")
+            a.text(
+                tx,
+                ty,
+                label,
+                transform=a.transAxes,
+                fontsize=7,
+                color="dimgrey",
+                ha="right" if tx > 0.5 else "left",
+                va="top" if ty > 0.5 else "bottom",
+            )
         a.set_title(sc.issues[k].name or sc.issues[k].id, fontsize=10)
         a.set_xlabel(f"EU of {focus} challenging the other", fontsize=8)
         a.set_ylabel(f"EU of the other challenging {focus}", fontsize=8)
     if ax is None:
-        fig.suptitle(f"{sc.name}: expected utilities from {focus}'s view, round {round}", fontsize=11)
+        fig.suptitle(
+            f"{sc.name}: expected utilities from {focus}'s view, round {round}", fontsize=11
+        )
         fig.tight_layout()
     return fig

@@ -85,7 +85,9 @@ class RunResult:
     def forecast(self) -> pd.DataFrame:
         """Per issue: initial and final compromise and weighted median (final: mean over a cycle)."""
         arrays = self.scenario.arrays()
-        comp0, med0 = baseline_forecasts(arrays.capability, arrays.salience, self.trajectory.positions[0])
+        comp0, med0 = baseline_forecasts(
+            arrays.capability, arrays.salience, self.trajectory.positions[0]
+        )
         comp, med = forecast(arrays.capability, arrays.salience, self.trajectory)
         return pd.DataFrame(
             {
@@ -153,7 +155,10 @@ class RunResult:
                 for iid, row in fc.iterrows()
             },
             "initial": {
-                iid: {"compromise": float(row.initial_compromise), "median": float(row.initial_median)}
+                iid: {
+                    "compromise": float(row.initial_compromise),
+                    "median": float(row.initial_median),
+                }
                 for iid, row in fc.iterrows()
             },
             "parameters": {
@@ -176,14 +181,19 @@ class RunResult:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         written = [
-            write_atomic(out / "rounds.csv", self.trajectories().to_csv(index=False, float_format="%.17g", lineterminator="\n")),
+            write_atomic(
+                out / "rounds.csv",
+                self.trajectories().to_csv(index=False, float_format="%.17g", lineterminator="\n"),
+            ),
             write_atomic(
                 out / "summary.json", json.dumps(self.summary(), indent=2, allow_nan=False) + "\n"
             ),
         ]
         if self.model == "eum":
             written.append(
-                write_atomic(out / "events.csv", self.events().to_csv(index=False, lineterminator="\n"))
+                write_atomic(
+                    out / "events.csv", self.events().to_csv(index=False, lineterminator="\n")
+                )
             )
         fig = plot.positions(self)
         written.append(write_atomic(out / "positions.png", figure_bytes(fig)))

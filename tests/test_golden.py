@@ -27,7 +27,9 @@ CASES = {
 
 
 def _readable_diff(expected: pd.DataFrame, got: pd.DataFrame, limit: int = 15) -> str:
-    merged = expected.merge(got, on=["round", "issue", "actor"], how="outer", suffixes=("_golden", "_now"))
+    merged = expected.merge(
+        got, on=["round", "issue", "actor"], how="outer", suffixes=("_golden", "_now")
+    )
     delta = (merged["position_now"] - merged["position_golden"]).abs()
     bad = merged[~(delta <= 1e-9)]
     return (
@@ -61,9 +63,17 @@ def test_golden_run(case):
         expected_summary["cycle_length"],
     ), f"run stopped differently: now {summary}, golden {expected_summary}"
     assert len(got) == len(expected), _readable_diff(expected, got)
-    same = np.isclose(got["position"].to_numpy(), expected["position"].to_numpy(), rtol=0, atol=1e-9)
-    keys_same = (got[["round", "issue", "actor"]].astype(str).values == expected[["round", "issue", "actor"]].astype(str).values).all()
+    same = np.isclose(
+        got["position"].to_numpy(), expected["position"].to_numpy(), rtol=0, atol=1e-9
+    )
+    keys_same = (
+        got[["round", "issue", "actor"]].astype(str).values
+        == expected[["round", "issue", "actor"]].astype(str).values
+    ).all()
     assert keys_same and same.all(), _readable_diff(expected, got)
     for issue, fc in expected_summary["forecast"].items():
         for kind in ("compromise", "median"):
-            assert summary["forecast"][issue][kind] == pytest.approx(fc[kind], abs=1e-9), (issue, kind)
+            assert summary["forecast"][issue][kind] == pytest.approx(fc[kind], abs=1e-9), (
+                issue,
+                kind,
+            )

@@ -211,7 +211,6 @@ def compare_runs(case, got, want, relabel=None, relabelled_case=None, upto=None)
     position go to the lowest index, which depends on the labels.
     """
     p = np.arange(got["history"].shape[2]) if relabel is None else relabel
-    got_case = case if relabelled_case is None else relabelled_case
     if upto is None:
         assert (got["rounds"], got["stopped"], got["cycle_length"]) == (
             want["rounds"],

@@ -103,7 +103,9 @@ class NegotiationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "round": "round",
-                **{f"compromise:{iid}": _forecast_reporter(k, 0) for k, iid in enumerate(issue_ids)},
+                **{
+                    f"compromise:{iid}": _forecast_reporter(k, 0) for k, iid in enumerate(issue_ids)
+                },
                 **{f"median:{iid}": _forecast_reporter(k, 1) for k, iid in enumerate(issue_ids)},
             },
             agent_reporters={
@@ -178,7 +180,9 @@ def _position_reporter(k: int):
 
 def _forecast_reporter(k: int, which: int):
     def report(model: NegotiationModel) -> float:
-        comp, med = baseline_forecasts(model.arrays.capability, model.arrays.salience, model.positions)
+        comp, med = baseline_forecasts(
+            model.arrays.capability, model.arrays.salience, model.positions
+        )
         return float((comp, med)[which][k])
 
     return report

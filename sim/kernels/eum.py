@@ -246,7 +246,9 @@ def find_repeat(history, t):
 
 
 @jit
-def run_issues(X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds, history, events, senders, clipped):
+def run_issues(
+    X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds, history, events, senders, clipped
+):
     """Run the expected-utility model on every issue until it stops.
 
     Parameters

@@ -46,7 +46,9 @@ def expected_utility_matrix(arrays: ScenarioArrays, issue: int, positions=None):
 
     ``EU[i, j]`` is i's expected utility of challenging j; used by the quadrant chart.
     """
-    x = np.ascontiguousarray(arrays.position[issue] if positions is None else positions, dtype=np.float64)
+    x = np.ascontiguousarray(
+        arrays.position[issue] if positions is None else positions, dtype=np.float64
+    )
     n = x.shape[0]
     w, r = np.empty(n), np.empty(n)
     P, EU = np.empty((n, n)), np.empty((n, n))

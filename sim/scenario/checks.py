@@ -27,7 +27,12 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
         issues[issue.id] = issue
         lo, hi = issue.scale
         if not lo < hi:
-            add((f"{path}.scale", f"expected [low, high] with low < high, got [{_fmt(lo)}, {_fmt(hi)}]"))
+            add(
+                (
+                    f"{path}.scale",
+                    f"expected [low, high] with low < high, got [{_fmt(lo)}, {_fmt(hi)}]",
+                )
+            )
         elif issue.status_quo is not None and not lo <= issue.status_quo <= hi:
             add(
                 (

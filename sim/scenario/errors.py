@@ -17,5 +17,7 @@ class ScenarioError(ValueError):
     def _format(self) -> str:
         lines = []
         for path, message in self.problems:
-            lines.append(f"{self.source}: {path}: {message}" if path else f"{self.source}: {message}")
+            lines.append(
+                f"{self.source}: {path}: {message}" if path else f"{self.source}: {message}"
+            )
         return "\n".join(lines)

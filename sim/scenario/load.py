@@ -78,14 +78,17 @@ def _read_text(path: Path) -> str:
         raise ScenarioError(source, [("", "not a regular file; expected a scenario file")])
     if path.suffix.lower() not in SUFFIXES:
         raise ScenarioError(
-            source, [("", f"unknown file type {path.suffix or '(none)'!r}; expected .toml, .csv or .json")]
+            source,
+            [("", f"unknown file type {path.suffix or '(none)'!r}; expected .toml, .csv or .json")],
         )
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ScenarioError(source, [("", f"cannot read: {exc.strerror}")]) from None
     if len(data) > MAX_BYTES:
-        raise ScenarioError(source, [("", f"file too large ({len(data)} bytes; at most {MAX_BYTES})")])
+        raise ScenarioError(
+            source, [("", f"file too large ({len(data)} bytes; at most {MAX_BYTES})")]
+        )
     if not data.strip():
         raise ScenarioError(source, [("", "empty file; expected a scenario")])
     if b"\x00" in data:
@@ -94,7 +97,8 @@ def _read_text(path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ScenarioError(
-            source, [("", f"not UTF-8 text (bad byte at offset {exc.start}); expected a UTF-8 text file")]
+            source,
+            [("", f"not UTF-8 text (bad byte at offset {exc.start}); expected a UTF-8 text file")],
         ) from None
 
 
@@ -226,7 +230,9 @@ def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
             continue
         name = row[col["Actor"]].strip()
         if not name:
-            problems.append((f"row {line_no}, column Actor", "expected an actor name, got an empty cell"))
+            problems.append(
+                (f"row {line_no}, column Actor", "expected an actor name, got an empty cell")
+            )
             continue
         values = {}
         for column in ("Capability", "Position", "Salience"):
@@ -262,7 +268,10 @@ def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
             )
         if name in seen:
             problems.append(
-                (f"row {line_no}, column Actor", f"duplicate actor {name!r} (first on row {seen[name]})")
+                (
+                    f"row {line_no}, column Actor",
+                    f"duplicate actor {name!r} (first on row {seen[name]})",
+                )
             )
         seen.setdefault(name, line_no)
         records.append((line_no, name, values))
@@ -272,7 +281,13 @@ def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
     lo, hi = min(positions), max(positions)
     if not lo < hi:
         raise ScenarioError(
-            source, [("column Position", "all positions are equal; expected at least two distinct positions")]
+            source,
+            [
+                (
+                    "column Position",
+                    "all positions are equal; expected at least two distinct positions",
+                )
+            ],
         )
     on_100 = any(v["Salience"] > 1 for _, _, v in records)
     issue = _issue_id_from_stem(path.stem)
@@ -378,7 +393,9 @@ def _clean_loc(loc: tuple) -> tuple:
         if isinstance(part, str) and (
             part.startswith(("literal[", "function-", "union[", "dict[", "tuple[", "list["))
             or part in ("float", "int", "str", "bool", "constrained-float")
-            or part.endswith("]") and "[" in part and not part.startswith("[")
+            or part.endswith("]")
+            and "[" in part
+            and not part.startswith("[")
         ):
             continue
         out.append(part)

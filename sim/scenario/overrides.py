@@ -49,10 +49,18 @@ def set_path(raw: dict, path: str, value: Any, source: str) -> None:
                 ids = [str(item.get("id")) for item in node if isinstance(item, dict)]
                 raise ScenarioError(
                     source,
-                    [(f"--set {path}", f"no entry {part!r} under {'.'.join(walked)}; expected one of: {', '.join(ids)}")],
+                    [
+                        (
+                            f"--set {path}",
+                            f"no entry {part!r} under {'.'.join(walked)}; expected one of: {', '.join(ids)}",
+                        )
+                    ],
                 )
             if last:
-                raise ScenarioError(source, [(f"--set {path}", "cannot replace a whole list entry; name a field of it")])
+                raise ScenarioError(
+                    source,
+                    [(f"--set {path}", "cannot replace a whole list entry; name a field of it")],
+                )
             node = match[0]
         elif isinstance(node, dict):
             if last:
@@ -65,7 +73,9 @@ def set_path(raw: dict, path: str, value: Any, source: str) -> None:
                 actors = raw.get("actors") if isinstance(raw.get("actors"), dict) else {}
                 node[part] = {} if isinstance(current, str) else {a: current for a in actors}
             if part not in node:
-                if walked == ["blocs"] or (depth >= 2 and walked and walked[0] in ("actors", "blocs")):
+                if walked == ["blocs"] or (
+                    depth >= 2 and walked and walked[0] in ("actors", "blocs")
+                ):
                     node[part] = {}
                 elif walked == [] and part in ("model", "payoffs", "blocs"):
                     node[part] = {}
@@ -73,7 +83,12 @@ def set_path(raw: dict, path: str, value: Any, source: str) -> None:
                     keys = ", ".join(map(str, node)) or "(none)"
                     raise ScenarioError(
                         source,
-                        [(f"--set {path}", f"no field {part!r} under {'.'.join(walked) or 'the top level'}; expected one of: {keys}")],
+                        [
+                            (
+                                f"--set {path}",
+                                f"no field {part!r} under {'.'.join(walked) or 'the top level'}; expected one of: {keys}",
+                            )
+                        ],
                     )
             node = node[part]
         else:

@@ -17,7 +17,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, Strin
 
 Id = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=64, pattern=r"^[^.\s\x00-\x1f]([^.\x00-\x1f]*[^.\s\x00-\x1f])?$"),
+    StringConstraints(
+        min_length=1, max_length=64, pattern=r"^[^.\s\x00-\x1f]([^.\x00-\x1f]*[^.\s\x00-\x1f])?$"
+    ),
 ]
 """An identifier: non-empty, no dot (dots separate `--set` paths), no outer spaces."""
 
@@ -122,7 +124,9 @@ class ModelSection(_Strict):
     T: Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 1.0
 
 
-RiskValue = Literal["computed"] | Annotated[float, Strict(), Field(gt=0.0, le=10.0, allow_inf_nan=False)]
+RiskValue = (
+    Literal["computed"] | Annotated[float, Strict(), Field(gt=0.0, le=10.0, allow_inf_nan=False)]
+)
 
 
 class Payoffs(_Strict):

@@ -114,8 +114,32 @@ class RunResult:
             }
         )
 
+    def offers_sent(self) -> np.ndarray:
+        """(rounds, m, n) int64: how many offers (challenges) each actor made in each round.
+
+        Actor i challenges j when its expected utility of doing so is positive and j
+        stands elsewhere (``sim.kernels.eum.actor_decision``); recomputed from each
+        round's starting positions with the same kernel the run used.
+        """
+        from sim.models.eum import expected_utility_matrix
+
+        t = self.trajectory
+        R, m, n = t.events.shape
+        out = np.zeros((R, m, n), dtype=np.int64)
+        if self.model != "eum":
+            return out
+        arrays = self.scenario.arrays()
+        for r in range(R):
+            for k in range(m):
+                x = t.positions[r, k]
+                EU, *_ = expected_utility_matrix(arrays, k, x)
+                out[r, k] = ((EU > 0.0) & (x[None, :] != x[:, None])).sum(axis=1)
+        return out
+
     def events(self) -> pd.DataFrame:
-        """Tidy events: ``round, issue, actor, event, offer_from, clipped`` (one row per actor per round)."""
+        """Tidy events, one row per actor per issue per round: ``round, issue, actor,
+        offers_sent, event, offer_from, clipped`` (the offer taken, if any, and whether a
+        red line clipped the move)."""
         t = self.trajectory
         R, m, n = t.events.shape
         issues = np.array(self.scenario.issue_ids, dtype=object)
@@ -127,6 +151,7 @@ class RunResult:
                 "round": np.repeat(np.arange(1, R + 1), m * n),
                 "issue": np.tile(np.repeat(issues, n), R),
                 "actor": np.tile(actors, R * m),
+                "offers_sent": self.offers_sent().reshape(-1),
                 "event": names[t.events.reshape(-1)] if R else np.array([], dtype=object),
                 "offer_from": np.where(senders >= 0, actors[np.maximum(senders, 0)], "")
                 if R

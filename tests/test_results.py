@@ -91,3 +91,27 @@ def test_baseline_models_do_not_move():
     fc = res.forecast()
     np.testing.assert_array_equal(fc["compromise"], fc["initial_compromise"])
     np.testing.assert_array_equal(fc["median"], fc["initial_median"])
+
+
+def test_offers_sent_agree_with_the_reference_and_the_offers_taken(ec_result):
+    from tests import reference as ref
+
+    sent = ec_result.offers_sent()
+    a = ec_result.scenario.arrays()
+    pos = ec_result.trajectory.positions
+    for r in range(ec_result.rounds):
+        x = pos[r, 0]
+        q = ref.round_quantities(
+            x, a.capability, a.salience[0], float(a.width[0]), a.risk, a.Q, a.T
+        )
+        EU = q["EU"]
+        want = [
+            sum(1 for j in range(len(x)) if EU[i][j] > 0 and x[j] != x[i]) for i in range(len(x))
+        ]
+        assert sent[r, 0].tolist() == want
+    # whoever's offer was taken made at least one offer that round
+    ev = ec_result.events()
+    taken = ev[ev["offer_from"] != ""]
+    actors = list(ec_result.scenario.actor_ids)
+    for row in taken.itertuples():
+        assert sent[row.round - 1, 0, actors.index(row.offer_from)] >= 1

@@ -210,12 +210,22 @@ def import_cmd(source, out) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``sim`` console script."""
+    """Entry point of the ``sim`` console script: 0 ok, 1 failure, 2 bad input, 130 interrupted."""
     try:
-        return cli.main(args=argv, prog_name="sim", standalone_mode=True) or 0
+        rv = cli.main(args=argv, prog_name="sim", standalone_mode=False)
+    except click.exceptions.Abort:
+        # click turns Ctrl-C into Abort; an interrupted command exits 130
+        click.echo("interrupted", err=True)
+        return 130
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,7 @@ runs whole rounds for every actor and issue. Both drive the same functions.
 import numpy as np
 
 from sim.kernels import jit
-from sim.kernels.baselines import weighted_median, weights
+from sim.kernels.baselines import compromise, weighted_median, weights
 
 # events of an actor in a round
 NO_OFFER = 0  # received no offer
@@ -298,3 +298,82 @@ def run_issues(
                 return t, STOP_CONVERGED, 1
             return t, STOP_CYCLE, t - s
     return max_rounds, STOP_LIMIT, 0
+
+
+@jit
+def run_outcome(X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds, history, comp, med):
+    """Run to the stop like :func:`run_issues` and keep only the forecast; for ensembles.
+
+    Same rounds, stop and cycle as :func:`run_issues`, without the event log: an
+    issue whose positions did not change in a round will never change again (issues
+    are independent and the model is deterministic), so it is copied, not recomputed.
+
+    Parameters
+    ----------
+    history : (max_rounds + 1, m, n) float64
+        Work space (positions per round).
+    comp, med : (m,) float64
+        Output: the final compromise and weighted median per issue, averaged over
+        the cycle when the run ends in one.
+
+    Returns
+    -------
+    (rounds, stop, cycle_length) : (int, int, int)
+    """
+    m, n = X0.shape
+    for k in range(m):
+        for i in range(n):
+            history[0, k, i] = X0[k, i]
+    w = np.empty(n)
+    r = np.empty(n)
+    P = np.empty((n, n))
+    EU = np.empty((n, n))
+    settled = np.zeros(m, dtype=np.bool_)
+    rounds = max_rounds
+    stop = STOP_LIMIT
+    cycle = 0
+    for t in range(1, max_rounds + 1):
+        for k in range(m):
+            x = history[t - 1, k]
+            if settled[k]:
+                for i in range(n):
+                    history[t, k, i] = x[i]
+                continue
+            prepare_round(x, c, S[k], width[k], fixed_risk, Q, T, w, P, EU, r)
+            moved = False
+            for i in range(n):
+                new, ev, sender, clip = actor_decision(EU, x, i, lo[k, i], hi[k, i])
+                history[t, k, i] = new
+                if new != x[i]:
+                    moved = True
+            if not moved:
+                settled[k] = True
+        s = find_repeat(history, t)
+        if s >= 0:
+            rounds = t
+            if s == t - 1:
+                stop = STOP_CONVERGED
+                cycle = 1
+            else:
+                stop = STOP_CYCLE
+                cycle = t - s
+            break
+    final_forecast(history, rounds, stop, cycle, c, S, w, comp, med)
+    return rounds, stop, cycle
+
+
+@jit
+def final_forecast(history, rounds, stop, cycle, c, S, w, comp, med):
+    """Compromise and median per issue of the final state, averaged over a cycle, into comp, med."""
+    m = history.shape[1]
+    first = rounds - cycle + 1 if stop == STOP_CYCLE else rounds
+    count = rounds - first + 1
+    for k in range(m):
+        weights(c, S[k], w)
+        acc_c = 0.0
+        acc_m = 0.0
+        for q in range(first, rounds + 1):
+            acc_c += compromise(history[q, k], w)
+            acc_m += weighted_median(history[q, k], w)
+        comp[k] = acc_c / count
+        med[k] = acc_m / count

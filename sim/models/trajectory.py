@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.kernels.baselines import compromise, weighted_median, weights
-from sim.kernels.eum import STOP_NAMES
+from sim.kernels.eum import STOP_NAMES, final_forecast
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,23 @@ def baseline_forecasts(capability, salience, positions):
 
 
 def forecast(capability, salience, trajectory: Trajectory):
-    """The run's forecast per issue: the baselines of the final state, averaged over a cycle."""
-    states = trajectory.final_states()
-    comps, meds = zip(*(baseline_forecasts(capability, salience, s) for s in states), strict=True)
-    return np.mean(comps, axis=0), np.mean(meds, axis=0)
+    """The run's forecast per issue: the baselines of the final state, averaged over a cycle.
+
+    Computed by the same kernel as ensembles (``sim.kernels.eum.final_forecast``), so a
+    single run and the same run inside an ensemble give the same bits.
+    """
+    positions = np.ascontiguousarray(trajectory.positions, dtype=np.float64)
+    m, n = positions.shape[1:]
+    comp, med = np.empty(m), np.empty(m)
+    final_forecast(
+        positions,
+        trajectory.rounds,
+        STOP_NAMES.index(trajectory.stopped),
+        trajectory.cycle_length,
+        np.ascontiguousarray(capability, dtype=np.float64),
+        np.ascontiguousarray(salience, dtype=np.float64),
+        np.empty(n),
+        comp,
+        med,
+    )
+    return comp, med

@@ -66,30 +66,63 @@ def win_probabilities(x, w, P):
 
 @jit
 def expected_utilities(x, s, width, mu, r, P, Q, T, EU):
-    """EU[i, j]: i's expected utility of challenging j (steps 2 and 4), into ``EU`` (n, n)."""
+    """EU[i, j]: i's expected utility of challenging j (steps 2 and 4), into ``EU`` (n, n).
+
+    Two shortcuts give the same bits with fewer powers: at r_i = 1 the powers are
+    the identity (``b**1.0 == b`` exactly); at Q = 1 the bracket with Ub and Uw is
+    multiplied by an exact zero. Each case has its own loop, so the compiler cannot
+    turn the branch into a select that computes the powers anyway.
+    """
     n = x.shape[0]
     for i in range(n):
         ri = r[i]
         usq = 2.0 - 4.0 * 0.5**ri
         dmu = abs(x[i] - mu)
-        for j in range(n):
-            if i == j:
-                EU[i, j] = 0.0
-                continue
-            dij = abs(x[i] - x[j])
-            d = dij / width
-            us = 2.0 - 4.0 * (0.5 - 0.5 * d) ** ri
-            uf = 2.0 - 4.0 * (0.5 + 0.5 * d) ** ri
-            b = 0.25 * (dmu + dij) / width
-            ub = 2.0 - 4.0 * (0.5 - b) ** ri
-            uw = 2.0 - 4.0 * (0.5 + b) ** ri
-            p = P[i, j]
-            EU[i, j] = (
-                s[j] * (p * us + (1.0 - p) * uf)
-                + (1.0 - s[j]) * us
-                - Q * usq
-                - (1.0 - Q) * (T * ub + (1.0 - T) * uw)
-            )
+        if ri == 1.0:
+            for j in range(n):
+                dij = abs(x[i] - x[j])
+                d = dij / width
+                us = 2.0 - 4.0 * (0.5 - 0.5 * d)
+                uf = 2.0 - 4.0 * (0.5 + 0.5 * d)
+                b = 0.25 * (dmu + dij) / width
+                ub = 2.0 - 4.0 * (0.5 - b)
+                uw = 2.0 - 4.0 * (0.5 + b)
+                p = P[i, j]
+                EU[i, j] = (
+                    s[j] * (p * us + (1.0 - p) * uf)
+                    + (1.0 - s[j]) * us
+                    - Q * usq
+                    - (1.0 - Q) * (T * ub + (1.0 - T) * uw)
+                )
+        elif Q == 1.0:
+            for j in range(n):
+                d = abs(x[i] - x[j]) / width
+                us = 2.0 - 4.0 * (0.5 - 0.5 * d) ** ri
+                uf = 2.0 - 4.0 * (0.5 + 0.5 * d) ** ri
+                p = P[i, j]
+                EU[i, j] = (
+                    s[j] * (p * us + (1.0 - p) * uf)
+                    + (1.0 - s[j]) * us
+                    - Q * usq
+                    - (1.0 - Q) * (T * 0.0 + (1.0 - T) * 0.0)
+                )
+        else:
+            for j in range(n):
+                dij = abs(x[i] - x[j])
+                d = dij / width
+                us = 2.0 - 4.0 * (0.5 - 0.5 * d) ** ri
+                uf = 2.0 - 4.0 * (0.5 + 0.5 * d) ** ri
+                b = 0.25 * (dmu + dij) / width
+                ub = 2.0 - 4.0 * (0.5 - b) ** ri
+                uw = 2.0 - 4.0 * (0.5 + b) ** ri
+                p = P[i, j]
+                EU[i, j] = (
+                    s[j] * (p * us + (1.0 - p) * uf)
+                    + (1.0 - s[j]) * us
+                    - Q * usq
+                    - (1.0 - Q) * (T * ub + (1.0 - T) * uw)
+                )
+        EU[i, i] = 0.0
     return EU
 
 

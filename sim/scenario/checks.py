@@ -113,6 +113,31 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
                 add((f"blocs.{bid}.members", f"actor {member!r} is listed {count} times"))
         check_party("blocs", bid, bloc, require_all=False)
 
+    unc = sc.uncertainty
+    for aid in unc.actors:
+        if aid not in sc.actors:
+            add(
+                (
+                    f"uncertainty.actors.{aid}",
+                    f"unknown actor {aid!r}; expected one of: {', '.join(sc.actors)}",
+                )
+            )
+    for iid, noise in unc.issues.items():
+        if iid not in issues:
+            add(
+                (
+                    f"uncertainty.issues.{iid}",
+                    f"unknown issue {iid!r}; expected one of: {', '.join(issues)}",
+                )
+            )
+        if noise.capability_cv is not None:
+            add(
+                (
+                    f"uncertainty.issues.{iid}.capability_cv",
+                    "capability belongs to an actor, not an issue; set it under uncertainty.actors",
+                )
+            )
+
     risk = sc.payoffs.risk
     if isinstance(risk, dict):
         for aid in risk:

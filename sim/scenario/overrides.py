@@ -73,11 +73,14 @@ def set_path(raw: dict, path: str, value: Any, source: str) -> None:
                 actors = raw.get("actors") if isinstance(raw.get("actors"), dict) else {}
                 node[part] = {} if isinstance(current, str) else {a: current for a in actors}
             if part not in node:
-                if walked == ["blocs"] or (
-                    depth >= 2 and walked and walked[0] in ("actors", "blocs")
-                ):
+                if walked in (
+                    ["blocs"],
+                    ["uncertainty"],
+                    ["uncertainty", "actors"],
+                    ["uncertainty", "issues"],
+                ) or (depth >= 2 and walked and walked[0] in ("actors", "blocs")):
                     node[part] = {}
-                elif walked == [] and part in ("model", "payoffs", "blocs"):
+                elif walked == [] and part in ("model", "payoffs", "blocs", "uncertainty"):
                     node[part] = {}
                 else:
                     keys = ", ".join(map(str, node)) or "(none)"

@@ -141,6 +141,33 @@ class Payoffs(_Strict):
     risk: RiskValue | Annotated[dict[Id, RiskValue], _freeze] = "computed"
 
 
+NonNegative = Annotated[float, Strict(), Field(ge=0.0, allow_inf_nan=False)]
+
+
+class Noise(_Strict):
+    """Per-actor or per-issue overrides of the `[uncertainty]` spreads."""
+
+    position_sd: NonNegative | None = None
+    salience_sd: NonNegative | None = None
+    capability_cv: NonNegative | None = None
+
+
+class Uncertainty(_Strict):
+    """The `[uncertainty]` table: what nobody knows exactly; ensembles perturb by it.
+
+    ``position_sd`` is in scale units, ``salience_sd`` on the 0-1 salience scale,
+    ``capability_cv`` the coefficient of variation of a mean-preserving lognormal
+    factor on capability. ``actors.ID`` and ``issues.ID`` override the spreads for
+    one actor or one issue (an actor's override wins over an issue's).
+    """
+
+    position_sd: NonNegative = 0.0
+    salience_sd: NonNegative = 0.0
+    capability_cv: NonNegative = 0.0
+    actors: Annotated[dict[Id, Noise], _freeze] = Field(default_factory=FrozenDict)
+    issues: Annotated[dict[Id, Noise], _freeze] = Field(default_factory=FrozenDict)
+
+
 class Scenario(_Strict):
     """A validated negotiation scenario (frozen). Build it with :func:`sim.load_scenario`."""
 
@@ -150,6 +177,7 @@ class Scenario(_Strict):
     blocs: Annotated[dict[Id, Bloc], _freeze] = Field(default_factory=FrozenDict)
     model: ModelSection = Field(default_factory=ModelSection)
     payoffs: Payoffs = Field(default_factory=Payoffs)
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
 
     # ---- convenience views -------------------------------------------------
     @property

@@ -1,0 +1,41 @@
+"""The ensemble kernel: a chunk of independent runs in parallel with ``prange``.
+
+Each run writes only its own rows of the outputs; nothing is reduced across runs
+inside the parallel loop, so results do not depend on the thread count.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from sim.kernels import JIT
+from sim.kernels.eum import run_outcome
+
+
+@njit(parallel=True, **JIT)
+def run_chunk(X, C, S, width, fixed_risk, Q, T, lo, hi, max_rounds, comp, med, rounds, stop, cycle):
+    """Run the expected-utility model for every run of a chunk.
+
+    Parameters
+    ----------
+    X, S : (R, m, n) float64
+        Each run's initial positions and saliences.
+    C : (R, n) float64
+        Each run's capabilities.
+    width : (m,) float64, fixed_risk : (n,) float64, Q, T : float
+    lo, hi : (m, n) float64
+        Red-line bounds.
+    max_rounds : int
+    comp, med : (R, m) float64
+        Output: each run's final compromise and median per issue.
+    rounds, stop, cycle : (R,) int64
+        Output: rounds run, how each run stopped, cycle length.
+    """
+    R, m, n = X.shape
+    for r in prange(R):
+        history = np.empty((max_rounds + 1, m, n))
+        t, s, c = run_outcome(
+            X[r], C[r], S[r], width, fixed_risk, Q, T, lo, hi, max_rounds, history, comp[r], med[r]
+        )
+        rounds[r] = t
+        stop[r] = s
+        cycle[r] = c

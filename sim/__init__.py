@@ -9,7 +9,15 @@
 __version__ = "0.1.0"
 
 from sim.abm import NegotiationModel  # noqa: E402
-from sim.experiment import run  # noqa: E402
+from sim.experiment import ensemble, run  # noqa: E402
 from sim.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
 
-__all__ = ["NegotiationModel", "Scenario", "ScenarioError", "__version__", "load_scenario", "run"]
+__all__ = [
+    "NegotiationModel",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "ensemble",
+    "load_scenario",
+    "run",
+]

@@ -145,6 +145,163 @@ def _print_run(result) -> None:
     click.echo(how)
 
 
+@cli.command("ensemble")
+@click.argument("scenario", required=False)
+@click.option(
+    "--runs",
+    type=click.IntRange(1, 100_000_000),
+    default=1000,
+    show_default=True,
+    help="Number of perturbed runs.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=0,
+    show_default=True,
+    help="Root seed; each run's seed is spawned from it.",
+)
+@click.option(
+    "--model",
+    "model",
+    type=click.Choice(MODELS),
+    default=None,
+    help="Model to run (default: the scenario's [model] kind).",
+)
+@click.option("--rounds", type=click.IntRange(0, 10_000), default=None, help="Round limit per run.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for runs.parquet, summary.json, distribution.png; resumable.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a field before running (repeatable), as for sim run.",
+)
+@click.option(
+    "--position-sd",
+    type=click.FloatRange(0, None),
+    default=None,
+    help="Position noise in scale units (replaces [uncertainty] position_sd).",
+)
+@click.option(
+    "--salience-sd",
+    type=click.FloatRange(0, None),
+    default=None,
+    help="Salience noise (replaces [uncertainty] salience_sd).",
+)
+@click.option(
+    "--capability-cv",
+    type=click.FloatRange(0, None),
+    default=None,
+    help="Capability spread as a coefficient of variation (replaces [uncertainty] capability_cv).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 1024),
+    default=None,
+    help="Run chunks in K processes (spawned), or K workers with --scheduler local.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run chunks on a dask.distributed scheduler; 'local' starts one on 127.0.0.1.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1, 10_000_000),
+    default=None,
+    help="Runs per chunk (the unit written to disk and resumed).",
+)
+@click.option(
+    "--trajectories",
+    type=click.IntRange(0, 100_000),
+    default=0,
+    help="Keep the full trajectories of the first K runs (trajectories.parquet).",
+)
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def ensemble_cmd(
+    scenario,
+    runs,
+    seed,
+    model,
+    rounds,
+    out,
+    overrides,
+    position_sd,
+    salience_sd,
+    capability_cv,
+    workers,
+    scheduler,
+    chunk_size,
+    trajectories,
+    quiet,
+) -> None:
+    """Run RUNS perturbed copies of SCENARIO and report the distribution of forecasts."""
+    from sim.ensemble import Interrupted, ManifestMismatch
+    from sim.experiment import ensemble
+
+    out_dir = _out_dir(out)
+    sc = _load(scenario, overrides)
+    try:
+        result = ensemble(
+            sc,
+            runs=runs,
+            seed=seed,
+            model=model,
+            rounds=rounds,
+            position_sd=position_sd,
+            salience_sd=salience_sd,
+            capability_cv=capability_cv,
+            out=out_dir,
+            workers=workers,
+            scheduler=scheduler,
+            chunk_size=chunk_size,
+            trajectories=trajectories,
+            progress=not quiet,
+        )
+    except ManifestMismatch as exc:
+        raise InputError(str(exc)) from None
+    except RuntimeError as exc:
+        if "dask" in str(exc):
+            raise InputError(str(exc)) from None
+        raise
+    except Interrupted as exc:
+        if exc.out is not None:
+            click.echo(
+                f"interrupted: {exc.done} of {exc.total} chunks are saved in {exc.out}; "
+                "run the same command again to resume",
+                err=True,
+            )
+        raise
+    _print_ensemble(result)
+    if out_dir is not None:
+        click.echo(f"wrote runs.parquet, summary.json, distribution.png to {out_dir}")
+
+
+def _print_ensemble(result) -> None:
+    s = result.summary()
+    click.echo(
+        f"{result.scenario.name}: {s['runs']} runs of {s['model']}, root seed {s['root_seed']}; "
+        f"converged {s['share_converged']:.1%}, cycle {s['share_cycle']:.1%}, "
+        f"round limit {s['share_limit']:.1%}"
+    )
+    header = f"{'issue':<16} {'compromise: mean':>16} {'5%':>7} {'95%':>7}   {'median: mean':>12} {'5%':>7} {'95%':>7}"
+    click.echo(header)
+    click.echo("-" * len(header))
+    for iid, f in s["forecast"].items():
+        c, m = f["compromise"], f["median"]
+        click.echo(
+            f"{iid[:16]:<16} {c['mean']:>16.2f} {c['p5']:>7.2f} {c['p95']:>7.2f}   "
+            f"{m['mean']:>12.2f} {m['p5']:>7.2f} {m['p95']:>7.2f}"
+        )
+
+
 @cli.command("validate")
 @click.argument("files", nargs=-1, required=True)
 def validate_cmd(files) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from sim.models import MODELS
 from sim.models.baselines import run_static
 from sim.models.eum import run_kernel
@@ -73,3 +75,122 @@ def run(
         else tuple(f"{k}={v}" for k, v in (overrides or {}).items())
     )
     return RunResult(scenario, model, trajectory, limit, source=source, overrides=ov)
+
+
+def ensemble(
+    scenario: Scenario | str | Path | None = None,
+    runs: int = 1000,
+    seed: int = 0,
+    model: str | None = None,
+    rounds: int | None = None,
+    position_sd: float | None = None,
+    salience_sd: float | None = None,
+    capability_cv: float | None = None,
+    overrides: list[str] | dict | None = None,
+    out: str | Path | None = None,
+    executor=None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    trajectories: int = 0,
+    progress: bool = True,
+):
+    """Run ``runs`` perturbed copies of a scenario and collect their outcomes.
+
+    Each run perturbs positions, saliences and capabilities as the scenario's
+    ``[uncertainty]`` says (the keyword spreads replace its global values) from its
+    own seed, spawned from ``seed``; the same seed gives the same results on any
+    number of threads, with ``workers`` processes, with any ``executor``
+    (a ``concurrent.futures.Executor``) or on a dask cluster (``scheduler``).
+    With ``out`` the chunks are written as they finish and an interrupted ensemble
+    resumes; the folder ends with ``runs.parquet``, ``summary.json`` and
+    ``distribution.png``.
+
+    Examples
+    --------
+    >>> import sim
+    >>> res = sim.ensemble("ec_example_scholz2011", runs=50, seed=1, position_sd=0.5,
+    ...                    rounds=5, progress=False)
+    >>> res.runs.shape[0]
+    50
+    """
+    import dataclasses
+    import json
+
+    import pandas as pd
+
+    from sim.ensemble import execute, finish_files, make_plan, parquet_metadata
+    from sim.models.trajectory import forecast
+    from sim.results import EnsembleResult
+    from sim.uncertainty import perturb, run_seeds
+
+    plan = make_plan(
+        scenario,
+        runs,
+        seed,
+        model,
+        rounds,
+        position_sd,
+        salience_sd,
+        capability_cv,
+        chunk_size,
+        overrides,
+    )
+    if scheduler is not None:
+        from sim.distributed import dask_executor
+
+        with dask_executor(scheduler, workers) as dask_pool:
+            table = execute(plan, out, dask_pool, None, progress)
+    else:
+        table = execute(plan, out, executor, workers, progress)
+
+    arrays = plan.scenario.arrays()
+
+    def one_run(arr):
+        if plan.model == "eum":
+            return run_kernel(arr, plan.rounds)
+        return run_static(arr)
+
+    base = one_run(arrays)
+    comp, med = forecast(arrays.capability, arrays.salience, base)
+    baseline = {
+        iid: {"compromise": float(comp[k]), "median": float(med[k])}
+        for k, iid in enumerate(plan.scenario.issue_ids)
+    }
+    traj = None
+    keep = min(int(trajectories or 0), plan.runs)
+    if keep > 0:
+        seeds = run_seeds(plan.seed, 0, keep)
+        X, S, C = perturb(arrays, plan.spreads, seeds)
+        frames = []
+        for r in range(keep):
+            arr = dataclasses.replace(arrays, position=X[r], salience=S[r], capability=C[r])
+            t = one_run(arr).positions
+            R, m, n = t.shape
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "run": np.full(R * m * n, r, dtype=np.int64),
+                        "round": np.repeat(np.arange(R), m * n),
+                        "issue": np.tile(np.repeat(np.array(arrays.issue_ids, dtype=object), n), R),
+                        "actor": np.tile(np.array(arrays.actor_ids, dtype=object), R * m),
+                        "position": t.reshape(-1),
+                    }
+                )
+            )
+        traj = pd.concat(frames, ignore_index=True)
+    metadata = parquet_metadata(plan)
+    metadata["sim.round_limit"] = plan.rounds
+    sp = plan.spreads
+    metadata["sim.uncertainty"] = json.dumps(
+        {
+            "position_sd": sp.position_sd.tolist(),
+            "salience_sd": sp.salience_sd.tolist(),
+            "capability_cv": sp.capability_cv.tolist(),
+        }
+    )
+    result = EnsembleResult(plan.scenario, plan.model, table, metadata, baseline, traj)
+    if out is not None:
+        result.write(out)
+        finish_files(Path(out))
+    return result

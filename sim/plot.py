@@ -171,3 +171,56 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
         )
         fig.tight_layout()
     return fig
+
+
+def distribution(result, issue: str | None = None, ax=None):
+    """Per issue, the distribution of an ensemble's forecasts, the unperturbed forecast marked."""
+    sc = result.scenario
+    runs = result.runs
+    ids = list(sc.issue_ids)
+    if issue is not None and issue not in ids:
+        raise ValueError(f"unknown issue {issue!r}; expected one of: {', '.join(ids)}")
+    chosen = [issue or ids[0]] if (issue is not None or ax is not None) else ids
+    if ax is not None:
+        fig, axes = ax.figure, [ax]
+    else:
+        cols = min(3, len(chosen))
+        rows = math.ceil(len(chosen) / cols)
+        fig, grid = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
+        axes = [grid[k // cols][k % cols] for k in range(rows * cols)]
+        for a in axes[len(chosen) :]:
+            a.set_visible(False)
+    for a, iid in zip(axes, chosen, strict=False):
+        iss = sc.issue(iid)
+        lo, hi = iss.scale
+        bins = np.linspace(lo, hi, 41)
+        a.hist(
+            runs[f"{iid}.compromise"], bins=bins, alpha=0.6, color="tab:blue", label="compromise"
+        )
+        a.hist(runs[f"{iid}.median"], bins=bins, alpha=0.5, color="tab:orange", label="median")
+        a.axvline(
+            result.baseline[iid]["compromise"],
+            color="tab:blue",
+            ls="--",
+            lw=1.5,
+            label="unperturbed compromise",
+        )
+        a.axvline(
+            result.baseline[iid]["median"],
+            color="tab:orange",
+            ls=":",
+            lw=1.8,
+            label="unperturbed median",
+        )
+        a.set_xlim(lo, hi)
+        a.set_title(iss.name or iid, fontsize=10)
+        a.set_xlabel("forecast")
+        a.set_ylabel("runs")
+    axes[0].legend(fontsize=7)
+    if ax is None:
+        fig.suptitle(
+            f"{sc.name}: {result.n_runs} runs of {result.model}, root seed {result.root_seed}",
+            fontsize=11,
+        )
+        fig.tight_layout()
+    return fig

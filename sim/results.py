@@ -25,6 +25,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
@@ -34,6 +35,12 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def figure_bytes(fig, dpi: int = 110) -> bytes:
@@ -277,3 +284,142 @@ def scenario_html(sc: Scenario) -> str:
         f"<table><tr><th>id</th><th>name</th><th>capability</th>{head}</tr>{''.join(rows)}</table>"
         + (f"<p>Blocs:</p><ul>{blocs}</ul>" if blocs else "")
     )
+
+
+# ---- an ensemble -------------------------------------------------------------------
+PERCENTILES = (5, 25, 50, 75, 95)
+
+
+@dataclass(frozen=True)
+class EnsembleResult:
+    """Per-run outcomes of an ensemble of perturbed runs.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    model : str
+    table : pyarrow.Table
+        One row per run: ``run, seed, rounds, stopped, cycle_length`` and per issue
+        ``ISSUE.compromise`` and ``ISSUE.median``, the run's final forecast.
+    metadata : dict
+        Root seed, run count, hashes and versions (stored in ``runs.parquet``).
+    baseline : dict
+        The unperturbed run's forecast, ``{issue: {"compromise": x, "median": y}}``.
+    trajectories : pandas.DataFrame or None
+        ``run, round, issue, actor, position`` of the first runs, when kept.
+    """
+
+    scenario: Scenario
+    model: str
+    table: object
+    metadata: dict
+    baseline: dict
+    trajectories: pd.DataFrame | None = None
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """The per-run table as a DataFrame."""
+        return self.table.to_pandas()
+
+    @property
+    def n_runs(self) -> int:
+        return self.table.num_rows
+
+    @property
+    def root_seed(self) -> int:
+        return int(self.metadata["sim.root_seed"])
+
+    def summary(self) -> dict:
+        """What ``summary.json`` holds: distribution of each forecast, stop shares, seeds."""
+        from sim import __version__
+
+        runs = self.runs
+        stopped = runs["stopped"].to_numpy()
+        per_issue = {}
+        for iid in self.scenario.issue_ids:
+            per_issue[iid] = {}
+            for kind in ("compromise", "median"):
+                v = runs[f"{iid}.{kind}"].to_numpy(dtype=np.float64)
+                stats = {
+                    "mean": float(np.mean(v)),
+                    "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0,
+                }
+                for p, q in zip(PERCENTILES, np.percentile(v, PERCENTILES), strict=True):
+                    stats[f"p{p}"] = float(q)
+                stats["unperturbed"] = self.baseline[iid][kind]
+                per_issue[iid][kind] = stats
+        return {
+            "scenario": self.scenario.name,
+            "model": self.model,
+            "runs": self.n_runs,
+            "root_seed": self.root_seed,
+            "round_limit": int(self.metadata.get("sim.round_limit", 0)),
+            "share_converged": float(np.mean(stopped == "converged")),
+            "share_cycle": float(np.mean(stopped == "cycle")),
+            "share_limit": float(np.mean(stopped == "limit")),
+            "mean_rounds": float(runs["rounds"].mean()),
+            "uncertainty": json.loads(self.metadata.get("sim.uncertainty", "{}")),
+            "forecast": per_issue,
+            "scenario_hash": self.metadata["sim.scenario_hash"],
+            "sim_version": __version__,
+        }
+
+    def plot(self, issue: str | None = None, ax=None):
+        """Distribution of the forecasts per issue, the unperturbed forecast marked."""
+        from sim import plot
+
+        return plot.distribution(self, issue=issue, ax=ax)
+
+    def __repr__(self) -> str:
+        return (
+            f"EnsembleResult({self.scenario.name!r}, model={self.model!r}, runs={self.n_runs}, "
+            f"root_seed={self.root_seed})"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        rows = []
+        for iid, kinds in s["forecast"].items():
+            c, m = kinds["compromise"], kinds["median"]
+            rows.append(
+                f"<tr><th>{html.escape(iid)}</th><td>{c['mean']:.2f}</td><td>{c['p5']:.2f} - {c['p95']:.2f}</td>"
+                f"<td>{m['mean']:.2f}</td><td>{m['p5']:.2f} - {m['p95']:.2f}</td>"
+                f"<td>{c['unperturbed']:.2f} / {m['unperturbed']:.2f}</td></tr>"
+            )
+        return (
+            f"<p><b>{html.escape(self.scenario.name)}</b>: ensemble of {self.n_runs} runs "
+            f"(model {html.escape(self.model)}, root seed {self.root_seed}); "
+            f"converged {s['share_converged']:.0%}, cycles {s['share_cycle']:.0%}</p>"
+            "<table><tr><th>issue</th><th>compromise: mean</th><th>5-95%</th>"
+            "<th>median: mean</th><th>5-95%</th><th>unperturbed</th></tr>"
+            + "".join(rows)
+            + "</table>"
+        )
+
+    def write(self, out: str | Path) -> list[Path]:
+        """Write ``runs.parquet``, ``summary.json``, ``distribution.png`` (and
+        ``trajectories.parquet`` when kept), each atomically."""
+        from sim import plot
+        from sim.ensemble import parquet_bytes
+
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [
+            write_atomic(out / "runs.parquet", parquet_bytes(self.table, self.metadata)),
+            write_atomic(
+                out / "summary.json", json.dumps(self.summary(), indent=2, allow_nan=False) + "\n"
+            ),
+        ]
+        if self.trajectories is not None:
+            import pyarrow as pa
+
+            written.append(
+                write_atomic(
+                    out / "trajectories.parquet",
+                    parquet_bytes(pa.Table.from_pandas(self.trajectories, preserve_index=False)),
+                )
+            )
+        fig = plot.distribution(self)
+        written.append(write_atomic(out / "distribution.png", figure_bytes(fig)))
+        plot.close(fig)
+        return written

@@ -30,7 +30,7 @@ def _value(v: Any) -> str:
     if isinstance(v, list | tuple):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }"
+        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items() if x is not None) + " }"
     raise TypeError(f"cannot write {type(v).__name__} as TOML")
 
 
@@ -56,4 +56,5 @@ def to_toml(sc: Scenario) -> str:
         _table(lines, f"[blocs.{_key(bid)}]", bloc)
     _table(lines, "[model]", data["model"])
     _table(lines, "[payoffs]", data["payoffs"])
+    _table(lines, "[uncertainty]", data["uncertainty"])
     return "\n".join(lines)

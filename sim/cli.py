@@ -302,6 +302,176 @@ def _print_ensemble(result) -> None:
         )
 
 
+@cli.command("sweep")
+@click.argument("scenario", required=False)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    required=True,
+    metavar="PATH=START:STOP:NUM",
+    help="A field to sweep (a --set path) over numpy.linspace(START, STOP, NUM), "
+    "e.g. actors.RUS.salience.enlargement=0.2:1.0:5 (repeatable: the grid is the product).",
+)
+@click.option(
+    "--runs",
+    type=click.IntRange(1, 100_000_000),
+    default=1000,
+    show_default=True,
+    help="Perturbed runs per grid point.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=0,
+    show_default=True,
+    help="Root seed, the same at every grid point (common random numbers).",
+)
+@click.option(
+    "--model",
+    "model",
+    type=click.Choice(MODELS),
+    default=None,
+    help="Model to run (default: the scenario's [model] kind).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for sweep.parquet and sweep.png; resumable.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a field before the grid is applied (repeatable), as for sim run.",
+)
+@click.option(
+    "--position-sd",
+    type=click.FloatRange(0, None),
+    default=None,
+    help="Position noise in scale units (replaces [uncertainty] position_sd).",
+)
+@click.option(
+    "--salience-sd",
+    type=click.FloatRange(0, None),
+    default=None,
+    help="Salience noise (replaces [uncertainty] salience_sd).",
+)
+@click.option(
+    "--capability-cv",
+    type=click.FloatRange(0, None),
+    default=None,
+    help="Capability spread as a coefficient of variation (replaces [uncertainty] capability_cv).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 1024),
+    default=None,
+    help="Run chunks in K processes (spawned), or K workers with --scheduler local.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run chunks on a dask.distributed scheduler; 'local' starts one on 127.0.0.1.",
+)
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def sweep_cmd(
+    scenario,
+    params,
+    runs,
+    seed,
+    model,
+    out,
+    overrides,
+    position_sd,
+    salience_sd,
+    capability_cv,
+    workers,
+    scheduler,
+    quiet,
+) -> None:
+    """Run an ensemble of RUNS at every point of a grid over fields of SCENARIO.
+
+    Every grid point uses the same root seed (common random numbers): the runs at
+    each point draw the same noise, so differences between points come from the
+    parameter, not from sampling. All points are checked before any work starts.
+    Writes a tidy table (a row per point per issue: the parameter values, the
+    mean, std and 5/25/50/75/95% of the compromise and median forecasts, the share
+    of converged runs, the number of runs) and a figure: lines with bands for one
+    parameter, heatmaps for two.
+    """
+    from sim.ensemble import Interrupted, ManifestMismatch
+    from sim.sweep import SweepError, sweep
+
+    out_dir = _out_dir(out)
+    try:
+        result = sweep(
+            scenario,
+            params=list(params),
+            runs=runs,
+            seed=seed,
+            model=model,
+            position_sd=position_sd,
+            salience_sd=salience_sd,
+            capability_cv=capability_cv,
+            overrides=list(overrides),
+            out=out_dir,
+            workers=workers,
+            scheduler=scheduler,
+            progress=not quiet,
+        )
+    except (SweepError, ScenarioError, ManifestMismatch) as exc:
+        raise InputError(str(exc)) from None
+    except RuntimeError as exc:
+        if "dask" in str(exc):
+            raise InputError(str(exc)) from None
+        raise
+    except OSError as exc:
+        if out_dir is None:
+            raise
+        raise InputError(
+            f"--out {out_dir}: cannot write: {exc.strerror or exc}; expected a writable folder"
+        ) from None
+    except Interrupted as exc:
+        if exc.out is not None:
+            click.echo(
+                f"interrupted: {exc.done} of {exc.total} grid points are saved in {exc.out}; "
+                "run the same command again to resume",
+                err=True,
+            )
+        raise
+    _print_sweep(result)
+    if out_dir is not None:
+        files = "sweep.parquet, sweep.png" if len(result.params) <= 2 else "sweep.parquet"
+        click.echo(f"wrote {files} to {out_dir}")
+
+
+def _print_sweep(result, limit: int = 40) -> None:
+    paths = [p.path for p in result.params]
+    issues = list(result.scenario.issue_ids)
+    click.echo(
+        f"{result.scenario.name}: sweep of {result.n_points} points, {result.runs} runs of "
+        f"{result.model} each, root seed {result.root_seed} at every point"
+    )
+    click.echo("mean compromise forecast per issue:")
+    wide = result.table.pivot(index=paths, columns="issue", values="compromise_mean")[issues]
+    widths = [max(10, len(p)) for p in paths]
+    header = " ".join(f"{p:>{w}}" for p, w in zip(paths, widths, strict=True))
+    header += "".join(f" {i[:11]:>11}" for i in issues)
+    click.echo(header)
+    click.echo("-" * len(header))
+    for n, (key, row) in enumerate(wide.iterrows()):
+        if n == limit:
+            click.echo(f"... {len(wide) - limit} more points in the table")
+            break
+        key = key if isinstance(key, tuple) else (key,)
+        line = " ".join(f"{v:>{w}g}" for v, w in zip(key, widths, strict=True))
+        click.echo(line + "".join(f" {v:>11.2f}" for v in row))
+
+
 @cli.command("validate")
 @click.argument("files", nargs=-1, required=True)
 def validate_cmd(files) -> None:

@@ -224,3 +224,105 @@ def distribution(result, issue: str | None = None, ax=None):
         )
         fig.tight_layout()
     return fig
+
+
+# ---- sweeps -------------------------------------------------------------------------------
+def _sweep_panels(result, issue, ax, n_params: int, what: str):
+    """The issues to draw and one axes per issue (a grid of panels unless ``ax`` is given)."""
+    if len(result.params) != n_params:
+        raise ValueError(
+            f"{what} needs a sweep over {n_params} parameter(s); this one has {len(result.params)}"
+        )
+    ids = list(result.scenario.issue_ids)
+    if issue is not None and issue not in ids:
+        raise ValueError(f"unknown issue {issue!r}; expected one of: {', '.join(ids)}")
+    chosen = [issue or ids[0]] if (issue is not None or ax is not None) else ids
+    if ax is not None:
+        return ax.figure, [ax], chosen
+    cols = min(3, len(chosen))
+    rows = math.ceil(len(chosen) / cols)
+    fig, grid = plt.subplots(rows, cols, figsize=(4.8 * cols, 3.6 * rows), squeeze=False)
+    axes = [grid[k // cols][k % cols] for k in range(rows * cols)]
+    for a in axes[len(chosen) :]:
+        a.remove()
+    return fig, axes[: len(chosen)], chosen
+
+
+def _sweep_title(fig, result, ax) -> None:
+    if ax is None:
+        fig.suptitle(
+            f"{result.scenario.name}: {result.model}, {result.runs} runs per point, "
+            f"root seed {result.root_seed} at every point",
+            fontsize=11,
+        )
+        fig.tight_layout()
+
+
+def sweep_lines(result, issue: str | None = None, ax=None):
+    """A one-parameter sweep: per issue, the mean compromise forecast against the
+    parameter with its 5-95% and 25-75% bands, and the mean weighted median dotted."""
+    fig, axes, chosen = _sweep_panels(result, issue, ax, 1, "sweep_lines")
+    path = result.params[0].path
+    for a, iid in zip(axes, chosen, strict=True):
+        rows = result.table[result.table["issue"] == iid].sort_values(path)
+        x = rows[path].to_numpy(dtype=float)
+        a.fill_between(
+            x, rows["compromise_p5"], rows["compromise_p95"], color="tab:blue", alpha=0.15,
+            lw=0, label="compromise 5-95%",
+        )  # fmt: skip
+        a.fill_between(
+            x, rows["compromise_p25"], rows["compromise_p75"], color="tab:blue", alpha=0.3,
+            lw=0, label="compromise 25-75%",
+        )  # fmt: skip
+        mean = rows["compromise_mean"]
+        a.plot(x, mean, color="tab:blue", marker="o", ms=3, label="compromise (mean)")
+        a.plot(x, rows["median_mean"], color="tab:orange", ls=":", lw=1.6, label="median (mean)")
+        iss = result.scenario.issue(iid)
+        lo, hi = iss.scale
+        pad = 0.04 * (hi - lo)
+        a.set_ylim(lo - pad, hi + pad)
+        a.set_title(iss.name or iid, fontsize=10)
+        a.set_xlabel(path, fontsize=8)
+        a.set_ylabel("forecast")
+        a.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    _sweep_title(fig, result, ax)
+    return fig
+
+
+def _ticks(a, axis: str, values) -> None:
+    step = max(1, math.ceil(len(values) / 8))
+    idx = list(range(0, len(values), step))
+    labels = [f"{values[i]:g}" for i in idx]
+    if axis == "x":
+        a.set_xticks(idx, labels, fontsize=7, rotation=45 if len(idx) > 4 else 0)
+    else:
+        a.set_yticks(idx, labels, fontsize=7)
+
+
+def sweep_heatmap(result, issue: str | None = None, ax=None, stat: str = "compromise_mean"):
+    """A two-parameter sweep: per issue, a heatmap of ``stat`` (the mean compromise
+    forecast by default), the first parameter up the side, the second along the bottom."""
+    fig, axes, chosen = _sweep_panels(result, issue, ax, 2, "sweep_heatmap")
+    if stat not in result.table.columns:
+        raise ValueError(f"unknown statistic {stat!r}; expected a column of the sweep table")
+    p1, p2 = result.params
+    for a, iid in zip(axes, chosen, strict=True):
+        rows = result.table[result.table["issue"] == iid]
+        grid = rows.pivot(index=p1.path, columns=p2.path, values=stat)
+        grid = grid.reindex(index=list(p1.values), columns=list(p2.values)).to_numpy(dtype=float)
+        im = a.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+        fig.colorbar(im, ax=a, fraction=0.05, pad=0.03).ax.tick_params(labelsize=7)
+        if grid.size <= 144:
+            mid = np.nanmean(grid)
+            for (r, c), v in np.ndenumerate(grid):
+                a.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=6,
+                       color="black" if v > mid else "white")  # fmt: skip
+        _ticks(a, "x", p2.values)
+        _ticks(a, "y", p1.values)
+        a.set_xlabel(p2.path, fontsize=8)
+        a.set_ylabel(p1.path, fontsize=8)
+        iss = result.scenario.issue(iid)
+        a.set_title(f"{iss.name or iid}: {stat.replace('_', ' ')}", fontsize=9)
+    _sweep_title(fig, result, ax)
+    return fig

@@ -1,0 +1,465 @@
+"""Sweeps: a grid over named scenario fields, each point an ensemble; a tidy table out.
+
+A parameter is a ``--set`` path with a grid ``START:STOP:NUM``, the values of
+``numpy.linspace(START, STOP, NUM)`` (whole numbers for integer fields such as
+``model.rounds``). With several parameters the grid is their product, the first
+parameter varying slowest. Every point is validated like a file before any work
+starts, then runs an ensemble with the *same* root seed (common random numbers:
+the runs at every point draw the same noise, so differences between points come
+from the parameter, not from sampling). With an output folder each finished point
+is saved atomically in ``points/`` beside a manifest, and an interrupted sweep
+resumes where it stopped and ends with the same ``sweep.parquet``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import itertools
+import json
+import math
+import types
+import typing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from sim import experiment
+from sim.ensemble import Interrupted, ManifestMismatch, make_plan, parquet_bytes
+from sim.results import PERCENTILES, figure_bytes, write_atomic
+from sim.scenario import Scenario, ScenarioError, load_scenario, resolve
+from sim.scenario.load import validate_raw
+from sim.scenario.overrides import apply_overrides
+
+MANIFEST = "manifest.json"
+POINTS = "points"
+MAX_POINTS = 100_000
+KINDS = ("compromise", "median")
+STATS = ("mean", "std", *(f"p{p}" for p in PERCENTILES))
+EXAMPLE = "e.g. actors.RUS.salience.enlargement=0.2:1.0:5"
+
+
+class SweepError(ValueError):
+    """A bad ``--param`` or a grid point that makes the scenario invalid."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One swept field: its ``--set`` path and its grid values."""
+
+    path: str
+    start: float
+    stop: float
+    num: int
+    values: tuple
+
+
+# ---- parameters ---------------------------------------------------------------------
+def _options(tp) -> list:
+    """The plain types a (possibly Annotated or union) annotation allows."""
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return [o for a in typing.get_args(tp) for o in _options(a)]
+    return [tp]
+
+
+def integer_field(path: str) -> bool:
+    """Whether the scenario field at ``path`` takes whole numbers only (e.g. ``model.rounds``)."""
+    nodes = [Scenario]
+    for part in path.split("."):
+        following = []
+        for tp in (o for node in nodes for o in _options(node)):
+            if isinstance(tp, type) and issubclass(tp, BaseModel):
+                if part in tp.model_fields:
+                    following.append(tp.model_fields[part].annotation)
+            elif typing.get_origin(tp) is dict:  # an id: actors.RUS, salience.enlargement
+                following.append(typing.get_args(tp)[1])
+            elif typing.get_origin(tp) is tuple:  # issues, addressed by id
+                following.append(typing.get_args(tp)[0])
+        nodes = following
+    leaves = [o for node in nodes for o in _options(node)]
+    return int in leaves and float not in leaves
+
+
+def parse_param(path: str, grid) -> Param:
+    """``grid`` is ``(start, stop, num)`` or the text ``"START:STOP:NUM"``."""
+    spec = f"--param {path}={grid if isinstance(grid, str) else ':'.join(map(str, grid))}"
+    parts = grid.split(":") if isinstance(grid, str) else list(grid)
+    if not path or len(parts) != 3:
+        raise SweepError(f"{spec}: expected PATH=START:STOP:NUM, {EXAMPLE}")
+    try:
+        start, stop = float(parts[0]), float(parts[1])
+        num_f = float(parts[2])
+    except (TypeError, ValueError):
+        raise SweepError(f"{spec}: expected numbers in START:STOP:NUM, {EXAMPLE}") from None
+    if not (math.isfinite(start) and math.isfinite(stop)):
+        raise SweepError(f"{spec}: expected finite START and STOP")
+    if not (math.isfinite(num_f) and num_f == int(num_f) and num_f >= 1):
+        raise SweepError(f"{spec}: expected NUM to be a whole number >= 1, got {parts[2]}")
+    num = int(num_f)
+    if num > MAX_POINTS:
+        raise SweepError(f"{spec}: expected NUM <= {MAX_POINTS}, got {num}")
+    grid_values = np.linspace(start, stop, num)
+    if integer_field(path):
+        whole = np.round(grid_values)
+        off = np.abs(grid_values - whole) > 1e-9 * np.maximum(1.0, np.abs(whole))
+        if off.any():
+            raise SweepError(
+                f"{spec}: {path} takes whole numbers, but the grid holds "
+                f"{grid_values[off][0]:g}; choose START, STOP and NUM so that the steps are whole"
+            )
+        values = tuple(int(v) for v in whole)
+    else:
+        values = tuple(float(v) for v in grid_values)
+    return Param(path, start, stop, num, values)
+
+
+def parse_params(params) -> tuple[Param, ...]:
+    """``{path: (start, stop, num) or "START:STOP:NUM"}`` or ``["PATH=START:STOP:NUM", ...]``."""
+    if isinstance(params, dict):
+        items = list(params.items())
+    else:
+        items = []
+        for text in params or ():
+            path, sep, grid = str(text).partition("=")
+            if not sep:
+                raise SweepError(f"--param {text}: expected PATH=START:STOP:NUM, {EXAMPLE}")
+            items.append((path.strip(), grid.strip()))
+    if not items:
+        raise SweepError(f"expected at least one --param PATH=START:STOP:NUM, {EXAMPLE}")
+    out = tuple(parse_param(path, grid) for path, grid in items)
+    seen = [p.path for p in out]
+    for path in seen:
+        if seen.count(path) > 1:
+            raise SweepError(f"--param {path}: given more than once; expected one grid per field")
+    if math.prod(p.num for p in out) > MAX_POINTS:
+        raise SweepError(f"--param: the grid has more than {MAX_POINTS} points")
+    return out
+
+
+def _assign(path: str, value) -> str:
+    return f"{path}={value}" if isinstance(value, int) else f"{path}={float(value)!r}"
+
+
+# ---- validating the grid ------------------------------------------------------------------
+def _loader(scenario, fixed: list[str]):
+    """(source, load) where ``load(extra)`` builds the scenario with fixed and extra changes."""
+    if isinstance(scenario, Scenario):
+        source, raw = scenario.name, scenario.model_dump(mode="json")
+        return source, lambda extra: validate_raw(
+            apply_overrides(raw, fixed + extra, source), source
+        )
+    source = str(resolve(scenario))
+    return source, lambda extra: load_scenario(scenario, fixed + extra)
+
+
+def _line(source: str, assigned, exc: ScenarioError) -> str:
+    """One line per bad value (or per bad path: the same for every value)."""
+    path_error = any(q.startswith("--set ") for q, _ in exc.problems)
+    where = ", ".join(f"--param {p.path}" + ("" if path_error else f"={v:g}") for p, v in assigned)
+    what = "; ".join(f"{q.removeprefix('--set ')}: {m}" if q else m for q, m in exc.problems)
+    return f"{source}: {where}: {what}"
+
+
+def _check_grid(params, grid, load, source) -> list:
+    """Every point's scenario, or a `SweepError` naming each bad value and its field."""
+    lines = []
+    if len(params) > 1:  # name the parameter at fault where one value alone is bad
+        for p in params:
+            for v in p.values:
+                try:
+                    load([_assign(p.path, v)])
+                except ScenarioError as exc:
+                    lines.append(_line(source, [(p, v)], exc))
+    scenarios = []
+    for point in grid if not lines else ():
+        assigned = list(zip(params, point, strict=True))
+        try:
+            scenarios.append(load([_assign(p.path, v) for p, v in assigned]))
+        except ScenarioError as exc:
+            lines.append(_line(source, assigned, exc))
+    lines = list(dict.fromkeys(lines))
+    if lines:
+        more = f"\n... and {len(lines) - 20} more" if len(lines) > 20 else ""
+        raise SweepError("\n".join(lines[:20]) + more)
+    return scenarios
+
+
+# ---- files --------------------------------------------------------------------------------
+def _check_manifest(out: Path, manifest: dict) -> None:
+    path = out / MANIFEST
+    if not path.exists():
+        return
+    try:
+        found = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ManifestMismatch(
+            f"{path}: unreadable manifest ({exc}); remove the folder or choose another --out"
+        ) from None
+    if not isinstance(found, dict) or found.get("kind") != "sweep":
+        raise ManifestMismatch(
+            f"{path}: the folder holds no sweep (an ensemble?); choose another --out"
+        )
+    keys = [k for k in manifest if found.get(k) != manifest[k]]
+    if keys:
+        raise ManifestMismatch(
+            f"{path}: the folder holds another sweep (differs in {', '.join(keys)}); "
+            "use the same command to resume it, or choose another --out"
+        )
+
+
+def _point_path(out: Path, index: int) -> Path:
+    return out / POINTS / f"point-{index:03d}.json"
+
+
+def _table(params, grid, issues, points) -> pd.DataFrame:
+    rows = []
+    for point, summary in zip(grid, points, strict=True):
+        for iid in issues:
+            f = summary["forecast"][iid]
+            rows.append(
+                {p.path: v for p, v in zip(params, point, strict=True)}
+                | {"issue": iid}
+                | {f"{kind}_{st}": float(f[kind][st]) for kind in KINDS for st in STATS}
+                | {"share_converged": float(summary["share_converged"])}
+                | {"runs": int(summary["runs"])}
+            )
+    types_ = {p.path: "int64" if isinstance(p.values[0], int) else "float64" for p in params}
+    return pd.DataFrame(rows).astype(types_ | {"runs": "int64"})
+
+
+# ---- the result ---------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """A grid of ensembles.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario with the fixed changes, before the grid.
+    model : str
+    params : tuple of Param
+        The swept fields (``path``, ``values``), the first varying slowest.
+    table : pandas.DataFrame
+        One row per grid point per issue: the parameter values (columns named by
+        their paths), ``issue``, ``compromise_mean, compromise_std, compromise_p5 ..
+        compromise_p95``, the same for ``median``, ``share_converged`` and ``runs``.
+    metadata : dict
+        Root seed, hashes, grid and versions (stored in ``sweep.parquet``).
+    """
+
+    scenario: Scenario
+    model: str
+    params: tuple
+    table: pd.DataFrame
+    metadata: dict
+
+    @property
+    def n_points(self) -> int:
+        return math.prod(p.num for p in self.params)
+
+    @property
+    def runs(self) -> int:
+        return int(self.metadata["sim.runs"])
+
+    @property
+    def root_seed(self) -> int:
+        return int(self.metadata["sim.root_seed"])
+
+    def plot(self, issue: str | None = None, ax=None):
+        """One parameter: mean forecast with 5-95% and 25-75% bands; two: heatmaps."""
+        from sim import plot
+
+        if len(self.params) == 1:
+            return plot.sweep_lines(self, issue=issue, ax=ax)
+        return plot.sweep_heatmap(self, issue=issue, ax=ax)
+
+    def write(self, out: str | Path) -> list[Path]:
+        """Write ``sweep.parquet`` and (for one or two parameters) ``sweep.png``, atomically."""
+        import pyarrow as pa
+
+        from sim import plot
+
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pandas(self.table, preserve_index=False)
+        written = [write_atomic(out / "sweep.parquet", parquet_bytes(table, self.metadata))]
+        if len(self.params) <= 2:
+            fig = self.plot()
+            written.append(write_atomic(out / "sweep.png", figure_bytes(fig)))
+            plot.close(fig)
+        return written
+
+    def __repr__(self) -> str:
+        grid = ", ".join(f"{p.path}: {p.num}" for p in self.params)
+        return (
+            f"SweepResult({self.scenario.name!r}, model={self.model!r}, grid={{{grid}}}, "
+            f"points={self.n_points}, runs={self.runs}, root_seed={self.root_seed})"
+        )
+
+    def _repr_html_(self) -> str:
+        paths = [p.path for p in self.params]
+        wide = self.table.pivot(index=paths, columns="issue", values="compromise_mean")
+        wide = wide[list(self.scenario.issue_ids)]  # to_html escapes the names
+        return (
+            f"<p><b>{html.escape(self.scenario.name)}</b>: sweep of {self.n_points} points "
+            f"(model {html.escape(self.model)}, {self.runs} runs each, same root seed "
+            f"{self.root_seed} at every point); mean compromise forecast per issue</p>"
+            + wide.to_html(float_format=lambda v: f"{v:.2f}")
+        )
+
+
+# ---- the runner ---------------------------------------------------------------------------
+def sweep(
+    scenario: Scenario | str | Path | None = None,
+    params=None,
+    runs: int = 1000,
+    seed: int = 0,
+    model: str | None = None,
+    position_sd: float | None = None,
+    salience_sd: float | None = None,
+    capability_cv: float | None = None,
+    overrides: list[str] | None = None,
+    out: str | Path | None = None,
+    executor=None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> SweepResult:
+    """Run an ensemble at every point of a grid over scenario fields.
+
+    ``params`` maps ``--set`` paths to grids ``(start, stop, num)`` (or
+    ``"START:STOP:NUM"``), the values of ``numpy.linspace``; ``overrides`` are
+    ``path=value`` changes applied before the grid. Every point is validated
+    first (`SweepError` names the parameter and the field), then runs
+    ``sim.ensemble`` with the same ``seed``: common random numbers, so the
+    differences between points come from the parameter, not from noise. With
+    ``out``, finished points are saved in ``out/points/`` and an interrupted sweep
+    resumes; the folder ends with ``sweep.parquet`` and ``sweep.png``.
+
+    Examples
+    --------
+    >>> import sim
+    >>> res = sim.sweep("ec_example_scholz2011", {"model.Q": (0.5, 1.0, 2)}, runs=20,
+    ...                 seed=1, position_sd=5, progress=False)
+    >>> res.table.shape[0]
+    2
+    """
+    from sim import __version__
+    from sim.ensemble import _init_worker, parquet_metadata
+    from sim.progress import Progress
+
+    grid_params = parse_params(params)
+    fixed = list(overrides or ())
+    source, load = _loader(scenario, fixed)
+    base = load([])
+    grid = list(itertools.product(*(p.values for p in grid_params)))
+    scenarios = _check_grid(grid_params, grid, load, source)
+    spreads = dict(position_sd=position_sd, salience_sd=salience_sd, capability_cv=capability_cv)
+    plans = [make_plan(sc, runs, seed, model, **spreads) for sc in scenarios]
+    base_plan = make_plan(base, runs, seed, model, **spreads)
+    sweep_hash = hashlib.sha256()
+    for plan in plans:
+        sweep_hash.update(f"{plan.scenario_hash()}:{plan.options_hash()}\n".encode())
+    grid_json = [
+        {"path": p.path, "start": p.start, "stop": p.stop, "num": p.num} for p in grid_params
+    ]
+
+    manifest = {
+        "format": 1,
+        "kind": "sweep",
+        "scenario": base.name,
+        "model": base_plan.model,
+        "root_seed": int(seed),
+        "runs": int(runs),
+        "params": grid_json,
+        "overrides": fixed,
+        "points": len(grid),
+        "scenario_hash": base_plan.scenario_hash(),
+        "sweep_hash": sweep_hash.hexdigest(),
+        "sim_version": __version__,
+    }
+    out = Path(out) if out is not None else None
+    points: dict[int, dict] = {}
+    if out is not None:
+        _check_manifest(out, manifest)
+        (out / POINTS).mkdir(parents=True, exist_ok=True)
+        write_atomic(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+        for i in range(len(grid)):
+            try:
+                points[i] = json.loads(_point_path(out, i).read_text())
+            except (OSError, ValueError):
+                pass  # not finished (files are written whole): run it
+    bar = Progress(len(grid), f"sweep of {len(grid)} points", unit="point", enabled=progress)
+    bar.update(len(points))
+    try:
+        with contextlib.ExitStack() as stack:
+            if executor is None and scheduler is not None:
+                from sim.distributed import dask_executor
+
+                executor = stack.enter_context(dask_executor(scheduler, workers))
+            elif executor is None and workers and workers > 1:
+                import multiprocessing
+
+                import numba
+
+                executor = stack.enter_context(
+                    ProcessPoolExecutor(
+                        max_workers=workers,
+                        mp_context=multiprocessing.get_context("spawn"),
+                        initializer=_init_worker,
+                        initargs=(max(1, numba.config.NUMBA_NUM_THREADS // workers),),
+                    )
+                )
+            _run_points(grid_params, grid, plans, points, out, executor, bar, spreads)
+    except KeyboardInterrupt:
+        raise Interrupted(len(points), len(grid), out) from None
+    finally:
+        bar.close()
+    table = _table(grid_params, grid, base.issue_ids, [points[i] for i in range(len(grid))])
+    metadata = parquet_metadata(base_plan)
+    del metadata["sim.options_hash"]
+    metadata.update(
+        {
+            "sim.params": json.dumps(grid_json),
+            "sim.overrides": json.dumps(fixed),
+            "sim.spreads": json.dumps(spreads),
+            "sim.sweep_hash": manifest["sweep_hash"],
+        }
+    )
+    result = SweepResult(base, base_plan.model, grid_params, table, metadata)
+    if out is not None:
+        result.write(out)
+    return result
+
+
+def _run_points(params, grid, plans, points, out, executor, bar, spreads) -> None:
+    for i, plan in enumerate(plans):
+        if i in points:
+            continue
+        res = experiment.ensemble(
+            plan.scenario, runs=plan.runs, seed=plan.seed, model=plan.model, **spreads,
+            executor=executor, progress=False,
+        )  # fmt: skip
+        s = res.summary()
+        point = {
+            "index": i,
+            "values": {p.path: v for p, v in zip(params, grid[i], strict=True)},
+            "runs": s["runs"],
+            "share_converged": s["share_converged"],
+            "forecast": {
+                iid: {kind: {st: f[kind][st] for st in STATS} for kind in KINDS}
+                for iid, f in s["forecast"].items()
+            },
+        }
+        if out is not None:
+            text = json.dumps(point, indent=1, allow_nan=False) + "\n"
+            write_atomic(_point_path(out, i), text)
+        points[i] = point
+        bar.update(1)

@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 failure, 2 bad usage or bad input, 130 interrupted.
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -12,6 +13,13 @@ import click
 
 from sim.models import MODELS
 from sim.scenario import ScenarioError, load_scenario, resolve, shipped_scenarios
+
+
+def _finite(ctx, param, value):
+    """Reject nan and inf where a finite number is expected."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"expected a finite number, got {value}")
+    return value
 
 
 class InputError(click.ClickException):
@@ -185,18 +193,21 @@ def _print_run(result) -> None:
 @click.option(
     "--position-sd",
     type=click.FloatRange(0, None),
+    callback=_finite,
     default=None,
     help="Position noise in scale units (replaces [uncertainty] position_sd).",
 )
 @click.option(
     "--salience-sd",
     type=click.FloatRange(0, None),
+    callback=_finite,
     default=None,
     help="Salience noise (replaces [uncertainty] salience_sd).",
 )
 @click.option(
     "--capability-cv",
     type=click.FloatRange(0, None),
+    callback=_finite,
     default=None,
     help="Capability spread as a coefficient of variation (replaces [uncertainty] capability_cv).",
 )
@@ -243,8 +254,9 @@ def ensemble_cmd(
     quiet,
 ) -> None:
     """Run RUNS perturbed copies of SCENARIO and report the distribution of forecasts."""
-    from sim.ensemble import Interrupted, ManifestMismatch
+    from sim.distributed import SchedulerError
     from sim.experiment import ensemble
+    from sim.runner import Interrupted, ManifestMismatch
 
     out_dir = _out_dir(out)
     sc = _load(scenario, overrides)
@@ -267,10 +279,8 @@ def ensemble_cmd(
         )
     except ManifestMismatch as exc:
         raise InputError(str(exc)) from None
-    except RuntimeError as exc:
-        if "dask" in str(exc):
-            raise InputError(str(exc)) from None
-        raise
+    except SchedulerError as exc:
+        raise InputError(str(exc)) from None
     except Interrupted as exc:
         if exc.out is not None:
             click.echo(
@@ -350,18 +360,21 @@ def _print_ensemble(result) -> None:
 @click.option(
     "--position-sd",
     type=click.FloatRange(0, None),
+    callback=_finite,
     default=None,
     help="Position noise in scale units (replaces [uncertainty] position_sd).",
 )
 @click.option(
     "--salience-sd",
     type=click.FloatRange(0, None),
+    callback=_finite,
     default=None,
     help="Salience noise (replaces [uncertainty] salience_sd).",
 )
 @click.option(
     "--capability-cv",
     type=click.FloatRange(0, None),
+    callback=_finite,
     default=None,
     help="Capability spread as a coefficient of variation (replaces [uncertainty] capability_cv).",
 )
@@ -403,8 +416,9 @@ def sweep_cmd(
     of converged runs, the number of runs) and a figure: lines with bands for one
     parameter, heatmaps for two.
     """
-    from sim.ensemble import Interrupted, ManifestMismatch
-    from sim.sweep import SweepError, sweep
+    from sim.distributed import SchedulerError
+    from sim.grid import SweepError, sweep
+    from sim.runner import Interrupted, ManifestMismatch
 
     out_dir = _out_dir(out)
     try:
@@ -425,10 +439,8 @@ def sweep_cmd(
         )
     except (SweepError, ScenarioError, ManifestMismatch) as exc:
         raise InputError(str(exc)) from None
-    except RuntimeError as exc:
-        if "dask" in str(exc):
-            raise InputError(str(exc)) from None
-        raise
+    except SchedulerError as exc:
+        raise InputError(str(exc)) from None
     except OSError as exc:
         if out_dir is None:
             raise

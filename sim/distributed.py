@@ -5,8 +5,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 
+class SchedulerError(RuntimeError):
+    """dask.distributed is missing, or the scheduler cannot be reached."""
+
+
 @contextmanager
-def dask_executor(scheduler: str, workers: int | None = None):
+def dask_executor(scheduler: str, workers: int | None = None, timeout: float = 10.0):
     """A ``concurrent.futures.Executor`` on a dask cluster, closed on exit.
 
     ``scheduler`` is ``"local"`` (a ``LocalCluster`` of processes bound to 127.0.0.1,
@@ -20,7 +24,7 @@ def dask_executor(scheduler: str, workers: int | None = None):
         ) from None
     cluster = None
     if scheduler == "local":
-        from sim.ensemble import cpu_count
+        from sim.runner import cpu_count
 
         cluster = LocalCluster(
             n_workers=workers or min(2, cpu_count()),
@@ -31,7 +35,13 @@ def dask_executor(scheduler: str, workers: int | None = None):
         )
         client = Client(cluster)
     else:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=timeout)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SchedulerError(
+                f"--scheduler {scheduler}: cannot reach the dask scheduler ({exc}); "
+                "expected an address such as tcp://HOST:8786, or 'local'"
+            ) from None
     try:
         yield client.get_executor()
     finally:

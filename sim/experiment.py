@@ -119,9 +119,9 @@ def ensemble(
 
     import pandas as pd
 
-    from sim.ensemble import execute, finish_files, make_plan, parquet_metadata
     from sim.models.trajectory import forecast
     from sim.results import EnsembleResult
+    from sim.runner import execute, finish_files, make_plan, parquet_metadata
     from sim.uncertainty import perturb, run_seeds
 
     plan = make_plan(

@@ -400,7 +400,7 @@ class EnsembleResult:
         """Write ``runs.parquet``, ``summary.json``, ``distribution.png`` (and
         ``trajectories.parquet`` when kept), each atomically."""
         from sim import plot
-        from sim.ensemble import parquet_bytes
+        from sim.runner import parquet_bytes
 
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ import sim
 import sim.experiment
 import sim.plot
 from sim.cli import cli, main
-from sim.sweep import SweepError
+from sim.grid import SweepError
 
 ROOT = Path(__file__).resolve().parent.parent
 NATO_FILE = ROOT / "scenarios" / "nato_russia_2022.toml"

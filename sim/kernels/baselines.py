@@ -33,8 +33,47 @@ def compromise(x, w):
 @jit
 def weighted_median(x, w):
     """The position at which the cumulative weight of sorted positions first reaches half."""
+    return weighted_median_ordered(x, w, np.argsort(x, kind="mergesort"))
+
+
+@jit
+def stable_order(x, order):
+    """The indices that sort ``x`` stably, into ``order`` (n,) int64, without allocating.
+
+    The same as ``np.argsort(x, kind="mergesort")``: ties keep index order, NaN
+    goes last. An insertion sort: the kernels call it every round on a few dozen
+    actors, where it beats an allocating sort.
+
+    Parameters
+    ----------
+    x : (n,) float64
+    order : (n,) int64
+        Output.
+    """
     n = x.shape[0]
-    order = np.argsort(x, kind="mergesort")
+    for k in range(n):
+        v = x[k]
+        p = k
+        # shift the earlier entries that sort strictly after v (NaN after every number)
+        while p > 0 and (v < x[order[p - 1]] or (v == v and x[order[p - 1]] != x[order[p - 1]])):
+            order[p] = order[p - 1]
+            p -= 1
+        order[p] = k
+    return order
+
+
+@jit
+def weighted_median_ordered(x, w, order):
+    """:func:`weighted_median` given ``order``, the stable sorting order of ``x``.
+
+    Parameters
+    ----------
+    x, w : (n,) float64
+        Positions and weights.
+    order : (n,) int64
+        Indices that sort ``x`` stably (:func:`stable_order`).
+    """
+    n = x.shape[0]
     total = 0.0
     for i in range(n):
         total += w[i]

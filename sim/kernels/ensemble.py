@@ -2,6 +2,11 @@
 
 Each run writes only its own rows of the outputs; nothing is reduced across runs
 inside the parallel loop, so results do not depend on the thread count.
+
+numba's cache stores this kernel with the code of ``sim.kernels.eum`` and
+``sim.kernels.baselines`` compiled into it, but invalidates it only when this file
+changes ("Notes on Caching" in numba's documentation): after editing those modules,
+delete ``sim/kernels/__pycache__/*.nb[ic]`` or the kernel keeps running the old code.
 """
 
 import numpy as np

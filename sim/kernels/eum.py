@@ -16,7 +16,13 @@ runs whole rounds for every actor and issue. Both drive the same functions.
 import numpy as np
 
 from sim.kernels import jit
-from sim.kernels.baselines import compromise, weighted_median, weights
+from sim.kernels.baselines import (
+    compromise,
+    stable_order,
+    weighted_median,
+    weighted_median_ordered,
+    weights,
+)
 
 # events of an actor in a round
 NO_OFFER = 0  # received no offer
@@ -34,19 +40,94 @@ STOP_NAMES = ("limit", "converged", "cycle")
 
 
 @jit
-def win_probabilities(x, w, P):
+def position_groups(x, order, rep):
+    """Actors at the same position: ``rep[j]``, the lowest index k with ``x[k] == x[j]``.
+
+    Quantities that depend on an actor only through its position (a column of
+    ``P``, the utilities of challenging it) are computed once per position and
+    copied to the others: the same operations on the same numbers, so the same bits.
+
+    Parameters
+    ----------
+    x : (n,) float64
+        Positions.
+    order : (n,) int64
+        Indices that sort ``x`` stably (:func:`sim.kernels.baselines.stable_order`).
+    rep : (n,) int64
+        Output; ``rep[j] == j`` for the first actor at each position (and for NaN).
+    """
+    n = x.shape[0]
+    q = 0
+    while q < n:
+        first = order[q]
+        rep[first] = first
+        q += 1
+        # equal positions are adjacent in the order, by increasing index
+        while q < n and x[order[q]] == x[first]:
+            rep[order[q]] = first
+            q += 1
+    return rep
+
+
+@jit
+def distances(x, width, D):
+    """``D[i, j] = |x_i - x_j| / width``, the scaled distances of step 2, into ``D`` (n, n).
+
+    Both expected-utility passes use them; computed once per round and pair
+    (``|x_i - x_j| == |x_j - x_i|`` exactly, so the matrix is filled by symmetry).
+    """
+    n = x.shape[0]
+    for i in range(n):
+        D[i, i] = abs(x[i] - x[i]) / width
+        for j in range(i + 1, n):
+            d = abs(x[i] - x[j]) / width
+            D[i, j] = d
+            D[j, i] = d
+    return D
+
+
+@jit
+def win_probabilities(x, w, rep, P):
     """P[i, j]: probability that i prevails over j (step 3), into ``P`` (n, n).
 
     ``P_ij = max(0, sum_k w_k (|x_k - x_j| - |x_k - x_i|)) / sum_k w_k ||x_k - x_j| - |x_k - x_i||``,
     0 when x_i = x_j or the denominator is 0.
+
+    The sums depend on i and j only through x_i and x_j, so each pair of
+    positions is summed once (over k in index order, as in the reference): the
+    row of an actor at the same position as an earlier actor a is copied from
+    row a, and a column from the first column at that position when that column
+    was summed in the same orientation (i before both), which gives the same bits.
+
+    Parameters
+    ----------
+    x, w : (n,) float64
+        Positions and weights.
+    rep : (n,) int64
+        Position groups (:func:`position_groups`).
+    P : (n, n) float64
+        Output.
     """
     n = x.shape[0]
     for i in range(n):
         P[i, i] = 0.0
+        a = rep[i]
+        if a < i:
+            # x_a == x_i, a < i: row a summed the same numbers for every j > i
+            for j in range(i + 1, n):
+                P[i, j] = P[a, j]
+                P[j, i] = P[j, a]
+            continue
         for j in range(i + 1, n):
+            b = rep[j]
             if x[i] == x[j]:
                 P[i, j] = 0.0
                 P[j, i] = 0.0
+                continue
+            if i < b < j:
+                # x_b == x_j and the pair (i, b) was summed just before, the same way
+                P[i, j] = P[i, b]
+                P[j, i] = P[b, i]
                 continue
             num = 0.0
             den = 0.0
@@ -65,83 +146,147 @@ def win_probabilities(x, w, P):
 
 
 @jit
-def expected_utilities(x, s, width, mu, r, P, Q, T, EU):
+def _utility(base, ri):
+    """``2 - 4 base**ri``; at ``ri = 1`` without the power (``b**1.0 == b`` exactly)."""
+    if ri == 1.0:
+        return 2.0 - 4.0 * base
+    return 2.0 - 4.0 * base**ri
+
+
+@jit
+def expected_utilities(x, s, width, mu, r, P, Q, T, D, rep, all_pairs, U, EU):
     """EU[i, j]: i's expected utility of challenging j (steps 2 and 4), into ``EU`` (n, n).
 
-    Two shortcuts give the same bits with fewer powers: at r_i = 1 the powers are
-    the identity (``b**1.0 == b`` exactly); at Q = 1 the bracket with Ub and Uw is
-    multiplied by an exact zero. Each case has its own loop, so the compiler cannot
-    turn the branch into a select that computes the powers anyway.
+    The powers are most of the cost; three shortcuts give the same bits with
+    fewer of them. Us, Uf, Ub and Uw of i against j depend on j only through
+    x_j, so they are computed once per position (:func:`position_groups`) and
+    reused; at r_i = 1 the powers are the identity (``b**1.0 == b`` exactly); at
+    Q = 1 the bracket with Ub and Uw is multiplied by an exact zero, so they are
+    not computed (except at r_i = 1, where they are cheap and always were).
+    (``0.5**ri`` for Usq is not reused for a base of 0.5: with a literal base the
+    compiler calls ``exp2``, whose last bit can differ from ``pow``'s.) Without
+    ``all_pairs`` a fourth: the entries between actors at the same position.
+
+    Parameters
+    ----------
+    x, s : (n,) float64
+        Positions and saliences.
+    width, mu : float
+        The issue's scale width D and the weighted median.
+    r : (n,) float64
+        Risk exponents.
+    P : (n, n) float64
+        Win probabilities.
+    Q, T : float
+    D : (n, n) float64
+        Scaled distances (:func:`distances`).
+    rep : (n,) int64
+        Position groups.
+    all_pairs : bool
+        False: EU[i, j] is left 0 where x_j == x_i. Such a j makes i no offer and
+        :func:`actor_decision` never reads the entry, so the decisions are the same;
+        the run kernels skip them, :func:`prepare_round` computes every entry.
+    U : (4, n) float64
+        Work space: Us, Uf, Ub, Uw of the current row, per position group.
+    EU : (n, n) float64
+        Output; 0 on the diagonal.
     """
     n = x.shape[0]
     for i in range(n):
         ri = r[i]
         usq = 2.0 - 4.0 * 0.5**ri
         dmu = abs(x[i] - mu)
-        if ri == 1.0:
-            for j in range(n):
-                dij = abs(x[i] - x[j])
-                d = dij / width
-                us = 2.0 - 4.0 * (0.5 - 0.5 * d)
-                uf = 2.0 - 4.0 * (0.5 + 0.5 * d)
-                b = 0.25 * (dmu + dij) / width
-                ub = 2.0 - 4.0 * (0.5 - b)
-                uw = 2.0 - 4.0 * (0.5 + b)
-                p = P[i, j]
-                EU[i, j] = (
-                    s[j] * (p * us + (1.0 - p) * uf)
-                    + (1.0 - s[j]) * us
-                    - Q * usq
-                    - (1.0 - Q) * (T * ub + (1.0 - T) * uw)
-                )
-        elif Q == 1.0:
-            for j in range(n):
-                d = abs(x[i] - x[j]) / width
-                us = 2.0 - 4.0 * (0.5 - 0.5 * d) ** ri
-                uf = 2.0 - 4.0 * (0.5 + 0.5 * d) ** ri
-                p = P[i, j]
-                EU[i, j] = (
-                    s[j] * (p * us + (1.0 - p) * uf)
-                    + (1.0 - s[j]) * us
-                    - Q * usq
-                    - (1.0 - Q) * (T * 0.0 + (1.0 - T) * 0.0)
-                )
-        else:
-            for j in range(n):
-                dij = abs(x[i] - x[j])
-                d = dij / width
-                us = 2.0 - 4.0 * (0.5 - 0.5 * d) ** ri
-                uf = 2.0 - 4.0 * (0.5 + 0.5 * d) ** ri
-                b = 0.25 * (dmu + dij) / width
-                ub = 2.0 - 4.0 * (0.5 - b) ** ri
-                uw = 2.0 - 4.0 * (0.5 + b) ** ri
-                p = P[i, j]
-                EU[i, j] = (
-                    s[j] * (p * us + (1.0 - p) * uf)
-                    + (1.0 - s[j]) * us
-                    - Q * usq
-                    - (1.0 - Q) * (T * ub + (1.0 - T) * uw)
-                )
+        for j in range(n):
+            g = rep[j]
+            if g == rep[i] and not all_pairs:
+                EU[i, j] = 0.0
+                continue
+            if g == j:
+                d = D[i, j]
+                U[0, j] = _utility(0.5 - 0.5 * d, ri)
+                U[1, j] = _utility(0.5 + 0.5 * d, ri)
+                if ri == 1.0 or Q != 1.0:
+                    b = 0.25 * (dmu + abs(x[i] - x[j])) / width
+                    U[2, j] = _utility(0.5 - b, ri)
+                    U[3, j] = _utility(0.5 + b, ri)
+                else:
+                    U[2, j] = 0.0
+                    U[3, j] = 0.0
+            us = U[0, g]
+            uf = U[1, g]
+            p = P[i, j]
+            EU[i, j] = (
+                s[j] * (p * us + (1.0 - p) * uf)
+                + (1.0 - s[j]) * us
+                - Q * usq
+                - (1.0 - Q) * (T * U[2, g] + (1.0 - T) * U[3, g])
+            )
         EU[i, i] = 0.0
     return EU
 
 
 @jit
-def risk_exponents(EU, fixed, r):
-    """Risk exponents from security (step 5), into ``r`` (n,).
+def securities(x, s, width, mu, P, Q, T, D, S):
+    """``S_k = sum_{j != k} EU[j, k]`` with EU at r = 1 (step 5's first pass), into ``S`` (n,).
 
-    ``S_k = sum_{j != k} EU[j, k]`` with EU computed at r = 1;
+    The risk pass needs only these column sums, not the matrix: each EU[j, k]
+    is computed as :func:`expected_utilities` computes it at r_j = 1 (no powers)
+    and added to S_k in increasing j, as the reference sums a column. At Q = 1
+    the bracket with Ub and Uw adds an exact zero of either sign, which leaves
+    every partial sum as it is (a sum that starts at +0 never becomes -0), so it
+    is not computed.
+
+    Parameters
+    ----------
+    x, s : (n,) float64
+    width, mu : float
+    P, D : (n, n) float64
+        Win probabilities, scaled distances.
+    Q, T : float
+    S : (n,) float64
+        Output.
+    """
+    n = x.shape[0]
+    usq = 2.0 - 4.0 * 0.5**1.0
+    bracket = Q != 1.0
+    for k in range(n):
+        S[k] = 0.0
+    for j in range(n):
+        dmu = abs(x[j] - mu)
+        for k in range(n):
+            if k == j:
+                continue
+            d = D[j, k]
+            us = 2.0 - 4.0 * (0.5 - 0.5 * d)
+            uf = 2.0 - 4.0 * (0.5 + 0.5 * d)
+            p = P[j, k]
+            e = s[k] * (p * us + (1.0 - p) * uf) + (1.0 - s[k]) * us - Q * usq
+            if bracket:
+                b = 0.25 * (dmu + abs(x[j] - x[k])) / width
+                ub = 2.0 - 4.0 * (0.5 - b)
+                uw = 2.0 - 4.0 * (0.5 + b)
+                e -= (1.0 - Q) * (T * ub + (1.0 - T) * uw)
+            S[k] += e
+    return S
+
+
+@jit
+def risk_exponents(S, fixed, r):
+    """Risk exponents from the securities ``S`` (step 5), into ``r`` (n,).
+
     ``R_i = (2 S_i - max S - min S) / (max S - min S)``; ``r_i = (1 - R_i/3) / (1 + R_i/3)``;
     all 1 when max S = min S. Where ``fixed[i]`` is not NaN it is used instead.
+
+    Parameters
+    ----------
+    S : (n,) float64
+        Securities (:func:`securities`).
+    fixed : (n,) float64
+        Fixed risk exponents, NaN where computed.
+    r : (n,) float64
+        Output.
     """
-    n = EU.shape[0]
-    S = np.empty(n)
-    for k in range(n):
-        acc = 0.0
-        for j in range(n):
-            if j != k:
-                acc += EU[j, k]
-        S[k] = acc
+    n = S.shape[0]
     smax = S.max()
     smin = S.min()
     for i in range(n):
@@ -155,6 +300,59 @@ def risk_exponents(EU, fixed, r):
         if not np.isnan(fixed[i]):
             r[i] = fixed[i]
     return r
+
+
+WORK_ROWS = 5
+"""Rows of the float work space of :func:`prepare_into`: S, then Us, Uf, Ub, Uw."""
+
+
+@jit
+def prepare_into(x, s, width, fixed_risk, Q, T, w, P, EU, r, D, work, iwork, all_pairs):
+    """:func:`prepare_round` with the weights given and the work space passed in.
+
+    The kernels that run many rounds (:func:`run_issues`, :func:`run_outcome`)
+    allocate the work space once per run and compute the weights once per issue.
+
+    Parameters
+    ----------
+    x, s : (n,) float64
+        Positions at the start of the round, saliences.
+    width : float
+    fixed_risk : (n,) float64
+    Q, T : float
+    w : (n,) float64
+        Weights (:func:`sim.kernels.baselines.weights`).
+    P, EU : (n, n) float64, r : (n,) float64
+        Outputs.
+    D : (n, n) float64, work : (WORK_ROWS, n) float64, iwork : (2, n) int64
+        Work space.
+    all_pairs : bool
+        Whether to compute the EU entries between actors at the same position
+        (see :func:`expected_utilities`); the decisions do not need them.
+
+    Returns
+    -------
+    mu : float
+        The weighted median at the start of the round.
+    """
+    order = iwork[0]
+    rep = iwork[1]
+    stable_order(x, order)
+    mu = weighted_median_ordered(x, w, order)
+    position_groups(x, order, rep)
+    win_probabilities(x, w, rep, P)
+    distances(x, width, D)
+    all_fixed = True
+    for i in range(x.shape[0]):
+        if np.isnan(fixed_risk[i]):
+            all_fixed = False
+    if all_fixed:
+        _copy(fixed_risk, r)
+    else:
+        securities(x, s, width, mu, P, Q, T, D, work[0])
+        risk_exponents(work[0], fixed_risk, r)
+    expected_utilities(x, s, width, mu, r, P, Q, T, D, rep, all_pairs, work[1:], EU)
+    return mu
 
 
 @jit
@@ -178,25 +376,17 @@ def prepare_round(x, c, s, width, fixed_risk, Q, T, w, P, EU, r):
     mu : float
         The weighted median at the start of the round.
     """
+    n = x.shape[0]
     weights(c, s, w)
-    mu = weighted_median(x, w)
-    win_probabilities(x, w, P)
-    all_fixed = True
-    for i in range(x.shape[0]):
-        if np.isnan(fixed_risk[i]):
-            all_fixed = False
-        r[i] = 1.0
-    if all_fixed:
-        _copy(fixed_risk, r)
-    else:
-        expected_utilities(x, s, width, mu, r, P, Q, T, EU)
-        risk_exponents(EU, fixed_risk, r)
-    expected_utilities(x, s, width, mu, r, P, Q, T, EU)
-    return mu
+    work = np.empty((WORK_ROWS, n))
+    iwork = np.empty((2, n), dtype=np.int64)
+    D = np.empty((n, n))
+    return prepare_into(x, s, width, fixed_risk, Q, T, w, P, EU, r, D, work, iwork, True)
 
 
 @jit
 def _copy(src, dst):
+    """``dst[:] = src`` for (n,) float64 arrays."""
     for i in range(src.shape[0]):
         dst[i] = src[i]
     return dst
@@ -279,6 +469,22 @@ def find_repeat(history, t):
 
 
 @jit
+def _run_buffers(c, S):
+    """Work space for a run on (m, n) issues: weights per issue, then r, P, EU, D, work, iwork.
+
+    The weights depend only on capabilities and saliences, which do not change
+    during a run, so they are computed here once per issue.
+    """
+    m, n = S.shape
+    W = np.empty((m, n))
+    for k in range(m):
+        weights(c, S[k], W[k])
+    work = np.empty((WORK_ROWS, n))
+    iwork = np.empty((2, n), dtype=np.int64)
+    return W, np.empty(n), np.empty((n, n)), np.empty((n, n)), np.empty((n, n)), work, iwork
+
+
+@jit
 def run_issues(
     X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds, history, events, senders, clipped
 ):
@@ -311,14 +517,11 @@ def run_issues(
     for k in range(m):
         for i in range(n):
             history[0, k, i] = X0[k, i]
-    w = np.empty(n)
-    r = np.empty(n)
-    P = np.empty((n, n))
-    EU = np.empty((n, n))
+    W, r, P, EU, D, work, iwork = _run_buffers(c, S)
     for t in range(1, max_rounds + 1):
         for k in range(m):
             x = history[t - 1, k]
-            prepare_round(x, c, S[k], width[k], fixed_risk, Q, T, w, P, EU, r)
+            prepare_into(x, S[k], width[k], fixed_risk, Q, T, W[k], P, EU, r, D, work, iwork, False)
             for i in range(n):
                 new, ev, sender, clip = actor_decision(EU, x, i, lo[k, i], hi[k, i])
                 history[t, k, i] = new
@@ -357,10 +560,7 @@ def run_outcome(X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds, history, 
     for k in range(m):
         for i in range(n):
             history[0, k, i] = X0[k, i]
-    w = np.empty(n)
-    r = np.empty(n)
-    P = np.empty((n, n))
-    EU = np.empty((n, n))
+    W, r, P, EU, D, work, iwork = _run_buffers(c, S)
     settled = np.zeros(m, dtype=np.bool_)
     rounds = max_rounds
     stop = STOP_LIMIT
@@ -372,7 +572,7 @@ def run_outcome(X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds, history, 
                 for i in range(n):
                     history[t, k, i] = x[i]
                 continue
-            prepare_round(x, c, S[k], width[k], fixed_risk, Q, T, w, P, EU, r)
+            prepare_into(x, S[k], width[k], fixed_risk, Q, T, W[k], P, EU, r, D, work, iwork, False)
             moved = False
             for i in range(n):
                 new, ev, sender, clip = actor_decision(EU, x, i, lo[k, i], hi[k, i])
@@ -391,7 +591,7 @@ def run_outcome(X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds, history, 
                 stop = STOP_CYCLE
                 cycle = t - s
             break
-    final_forecast(history, rounds, stop, cycle, c, S, w, comp, med)
+    final_forecast(history, rounds, stop, cycle, c, S, work[0], comp, med)  # work[0]: scratch
     return rounds, stop, cycle
 
 

@@ -30,7 +30,11 @@ def _value(v: Any) -> str:
     if isinstance(v, list | tuple):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items() if x is not None) + " }"
+        return (
+            "{ "
+            + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items() if x is not None)
+            + " }"
+        )
     raise TypeError(f"cannot write {type(v).__name__} as TOML")
 
 

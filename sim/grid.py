@@ -30,8 +30,8 @@ import pandas as pd
 from pydantic import BaseModel
 
 from sim import experiment
-from sim.ensemble import Interrupted, ManifestMismatch, make_plan, parquet_bytes
 from sim.results import PERCENTILES, figure_bytes, write_atomic
+from sim.runner import Interrupted, ManifestMismatch, make_plan, parquet_bytes
 from sim.scenario import Scenario, ScenarioError, load_scenario, resolve
 from sim.scenario.load import validate_raw
 from sim.scenario.overrides import apply_overrides
@@ -352,8 +352,8 @@ def sweep(
     2
     """
     from sim import __version__
-    from sim.ensemble import _init_worker, parquet_metadata
     from sim.progress import Progress
+    from sim.runner import init_worker, parquet_metadata
 
     grid_params = parse_params(params)
     fixed = list(overrides or ())
@@ -413,7 +413,7 @@ def sweep(
                     ProcessPoolExecutor(
                         max_workers=workers,
                         mp_context=multiprocessing.get_context("spawn"),
-                        initializer=_init_worker,
+                        initializer=init_worker,
                         initargs=(max(1, numba.config.NUMBA_NUM_THREADS // workers),),
                     )
                 )

@@ -69,10 +69,10 @@ class Plan:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def options_hash(self) -> str:
+        # not chunk_size: it does not change the results (runs.parquet carries this hash);
+        # the manifest records chunk_size on its own, so a resume still checks it
         h = hashlib.sha256()
-        h.update(
-            json.dumps([self.model, self.runs, self.seed, self.rounds, self.chunk_size]).encode()
-        )
+        h.update(json.dumps([self.model, self.runs, self.seed, self.rounds]).encode())
         for a in (self.spreads.position_sd, self.spreads.salience_sd, self.spreads.capability_cv):
             h.update(np.ascontiguousarray(a, dtype="<f8").tobytes())
         return h.hexdigest()
@@ -164,8 +164,13 @@ def _chunk_task(
     return {"compromise": comp, "median": med, "rounds": n_rounds, "stop": stop, "cycle": cycle}
 
 
-def _init_worker(threads: int) -> None:
+def init_worker(threads: int) -> None:
+    """Set up a worker process: its share of numba threads; Ctrl-C is the parent's to handle."""
+    import signal
+
     import numba
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
 
@@ -273,7 +278,7 @@ def execute(
             own_pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
+                initializer=init_worker,
                 initargs=(threads,),
             )
             executor = own_pool

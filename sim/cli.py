@@ -291,7 +291,8 @@ def ensemble_cmd(
         raise
     _print_ensemble(result)
     if out_dir is not None:
-        click.echo(f"wrote runs.parquet, summary.json, distribution.png to {out_dir}")
+        extra = ", trajectories.parquet, trajectories.png" if trajectories else ""
+        click.echo(f"wrote runs.parquet, summary.json, distribution.png{extra} to {out_dir}")
 
 
 def _print_ensemble(result) -> None:

@@ -326,3 +326,53 @@ def sweep_heatmap(result, issue: str | None = None, ax=None, stat: str = "compro
         a.set_title(f"{iss.name or iid}: {stat.replace('_', ' ')}", fontsize=9)
     _sweep_title(fig, result, ax)
     return fig
+
+
+def ensemble_trajectories(result, issue: str | None = None, ax=None):
+    """Positions by round in the runs whose trajectories an ensemble kept (``trajectories=K``).
+
+    One faint line per actor per kept run; per issue a panel, or one issue on ``ax``.
+    """
+    traj = result.trajectories
+    if traj is None or traj.empty:
+        raise ValueError("this ensemble kept no trajectories; run it with trajectories=K")
+    sc = result.scenario
+    ids = list(sc.issue_ids)
+    if issue is not None and issue not in ids:
+        raise ValueError(f"unknown issue {issue!r}; expected one of: {', '.join(ids)}")
+    chosen = [issue or ids[0]] if (issue is not None or ax is not None) else ids
+    if ax is not None:
+        fig, axes = ax.figure, [ax]
+    else:
+        cols = min(3, len(chosen))
+        rows = math.ceil(len(chosen) / cols)
+        fig, grid = plt.subplots(rows, cols, figsize=(4.6 * cols + 1.8, 3.4 * rows), squeeze=False)
+        axes = [grid[k // cols][k % cols] for k in range(rows * cols)]
+        for a in axes[len(chosen) :]:
+            a.set_visible(False)
+    cmap = plt.get_cmap("tab20")
+    colour = {aid: cmap(i % 20) for i, aid in enumerate(sc.actor_ids)}
+    runs = sorted(traj["run"].unique())
+    alpha = max(0.08, min(0.8, 3.0 / len(runs)))
+    for a, iid in zip(axes, chosen, strict=False):
+        part = traj[traj["issue"] == iid]
+        groups = dict(iter(part.groupby(["run", "actor"], sort=False)))
+        for run in runs:
+            for aid in sc.actor_ids:
+                rows_ = groups[(run, aid)]
+                a.plot(rows_["round"], rows_["position"], color=colour[aid], lw=0.9, alpha=alpha,
+                       label=aid if run == runs[0] else None)  # fmt: skip
+        lo, hi = sc.issue(iid).scale
+        a.set_ylim(lo - 0.04 * (hi - lo), hi + 0.04 * (hi - lo))
+        a.set_title(sc.issue(iid).name or iid, fontsize=10)
+        a.set_xlabel("round")
+        a.set_ylabel("position")
+        a.grid(alpha=0.3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(
+        handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False
+    )
+    if ax is None:
+        fig.suptitle(f"{sc.name}: trajectories of {len(runs)} perturbed runs", fontsize=11)
+        fig.tight_layout()
+    return fig

@@ -370,6 +370,12 @@ class EnsembleResult:
 
         return plot.distribution(self, issue=issue, ax=ax)
 
+    def plot_trajectories(self, issue: str | None = None, ax=None):
+        """Trajectories of the runs kept with ``trajectories=K``."""
+        from sim import plot
+
+        return plot.ensemble_trajectories(self, issue=issue, ax=ax)
+
     def __repr__(self) -> str:
         return (
             f"EnsembleResult({self.scenario.name!r}, model={self.model!r}, runs={self.n_runs}, "
@@ -398,7 +404,7 @@ class EnsembleResult:
 
     def write(self, out: str | Path) -> list[Path]:
         """Write ``runs.parquet``, ``summary.json``, ``distribution.png`` (and
-        ``trajectories.parquet`` when kept), each atomically."""
+        ``trajectories.parquet`` and ``trajectories.png`` when kept), each atomically."""
         from sim import plot
         from sim.runner import parquet_bytes
 
@@ -422,4 +428,8 @@ class EnsembleResult:
         fig = plot.distribution(self)
         written.append(write_atomic(out / "distribution.png", figure_bytes(fig)))
         plot.close(fig)
+        if self.trajectories is not None and not self.trajectories.empty:
+            fig = plot.ensemble_trajectories(self)
+            written.append(write_atomic(out / "trajectories.png", figure_bytes(fig)))
+            plot.close(fig)
         return written

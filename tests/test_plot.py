@@ -53,3 +53,28 @@ def test_unknown_focus_and_issue_are_errors(result):
         plot.quadrant(result, "XXX")
     with pytest.raises(ValueError, match="unknown issue"):
         plot.positions(result, issue="nope")
+
+
+def test_ensemble_trajectories_plot_draws_every_kept_run():
+    ens = sim.ensemble(
+        "ec_example_scholz2011",
+        runs=6,
+        seed=2,
+        position_sd=0.5,
+        rounds=3,
+        trajectories=4,
+        progress=False,
+    )
+    fig, ax = plt.subplots()
+    plot.ensemble_trajectories(ens, ax=ax)
+    n = len(ens.scenario.actors)
+    assert len(ax.lines) == 4 * n
+    # each line is one actor's positions in one kept run
+    t = ens.trajectories
+    first = t[(t["run"] == 0) & (t["actor"] == ens.scenario.actor_ids[0])]
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), first["position"].to_numpy())
+    plt.close(fig)
+    with pytest.raises(ValueError, match="kept no trajectories"):
+        plot.ensemble_trajectories(
+            sim.ensemble("ec_example_scholz2011", runs=2, seed=1, progress=False)
+        )

@@ -146,26 +146,19 @@ def win_probabilities(x, w, rep, P):
 
 
 @jit
-def _utility(base, ri):
-    """``2 - 4 base**ri``; at ``ri = 1`` without the power (``b**1.0 == b`` exactly)."""
-    if ri == 1.0:
-        return 2.0 - 4.0 * base
-    return 2.0 - 4.0 * base**ri
-
-
-@jit
 def expected_utilities(x, s, width, mu, r, P, Q, T, D, rep, all_pairs, U, EU):
     """EU[i, j]: i's expected utility of challenging j (steps 2 and 4), into ``EU`` (n, n).
 
     The powers are most of the cost; three shortcuts give the same bits with
     fewer of them. Us, Uf, Ub and Uw of i against j depend on j only through
-    x_j, so they are computed once per position (:func:`position_groups`) and
-    reused; at r_i = 1 the powers are the identity (``b**1.0 == b`` exactly); at
-    Q = 1 the bracket with Ub and Uw is multiplied by an exact zero, so they are
-    not computed (except at r_i = 1, where they are cheap and always were).
-    (``0.5**ri`` for Usq is not reused for a base of 0.5: with a literal base the
-    compiler calls ``exp2``, whose last bit can differ from ``pow``'s.) Without
-    ``all_pairs`` a fourth: the entries between actors at the same position.
+    x_j, so each row first computes them once per position (:func:`position_groups`)
+    and then fills its entries from them; at r_i = 1 the powers are the identity
+    (``b**1.0 == b`` exactly); at Q = 1 the bracket with Ub and Uw is multiplied by
+    an exact zero, so they are not computed (except at r_i = 1, where they are
+    cheap and always were). Without ``all_pairs`` a fourth: the entries between
+    actors at the same position. (``0.5**ri`` for Usq is not reused for a base of
+    0.5: with a literal base the compiler calls ``exp2``, whose last bit can differ
+    from ``pow``'s.)
 
     Parameters
     ----------
@@ -192,34 +185,47 @@ def expected_utilities(x, s, width, mu, r, P, Q, T, D, rep, all_pairs, U, EU):
         Output; 0 on the diagonal.
     """
     n = x.shape[0]
+    bracket = Q != 1.0
     for i in range(n):
         ri = r[i]
         usq = 2.0 - 4.0 * 0.5**ri
         dmu = abs(x[i] - mu)
+        own = rep[i]
+        with_b = ri == 1.0 or bracket
+        # Us, Uf (and Ub, Uw) of i against each position
+        for j in range(n):
+            if rep[j] != j or (j == own and not all_pairs):
+                continue
+            d = D[i, j]
+            if ri == 1.0:
+                b = 0.25 * (dmu + abs(x[i] - x[j])) / width
+                U[0, j] = 2.0 - 4.0 * (0.5 - 0.5 * d)
+                U[1, j] = 2.0 - 4.0 * (0.5 + 0.5 * d)
+                U[2, j] = 2.0 - 4.0 * (0.5 - b)
+                U[3, j] = 2.0 - 4.0 * (0.5 + b)
+            else:
+                U[0, j] = 2.0 - 4.0 * (0.5 - 0.5 * d) ** ri
+                U[1, j] = 2.0 - 4.0 * (0.5 + 0.5 * d) ** ri
+                if bracket:
+                    b = 0.25 * (dmu + abs(x[i] - x[j])) / width
+                    U[2, j] = 2.0 - 4.0 * (0.5 - b) ** ri
+                    U[3, j] = 2.0 - 4.0 * (0.5 + b) ** ri
+        # the row's entries
         for j in range(n):
             g = rep[j]
-            if g == rep[i] and not all_pairs:
+            if g == own and not all_pairs:
                 EU[i, j] = 0.0
                 continue
-            if g == j:
-                d = D[i, j]
-                U[0, j] = _utility(0.5 - 0.5 * d, ri)
-                U[1, j] = _utility(0.5 + 0.5 * d, ri)
-                if ri == 1.0 or Q != 1.0:
-                    b = 0.25 * (dmu + abs(x[i] - x[j])) / width
-                    U[2, j] = _utility(0.5 - b, ri)
-                    U[3, j] = _utility(0.5 + b, ri)
-                else:
-                    U[2, j] = 0.0
-                    U[3, j] = 0.0
             us = U[0, g]
             uf = U[1, g]
+            ub = U[2, g] if with_b else 0.0
+            uw = U[3, g] if with_b else 0.0
             p = P[i, j]
             EU[i, j] = (
                 s[j] * (p * us + (1.0 - p) * uf)
                 + (1.0 - s[j]) * us
                 - Q * usq
-                - (1.0 - Q) * (T * U[2, g] + (1.0 - T) * U[3, g])
+                - (1.0 - Q) * (T * ub + (1.0 - T) * uw)
             )
         EU[i, i] = 0.0
     return EU
@@ -470,10 +476,23 @@ def find_repeat(history, t):
 
 @jit
 def _run_buffers(c, S):
-    """Work space for a run on (m, n) issues: weights per issue, then r, P, EU, D, work, iwork.
+    """Work space for a run: the weights per issue and the buffers of :func:`prepare_into`.
 
     The weights depend only on capabilities and saliences, which do not change
     during a run, so they are computed here once per issue.
+
+    Parameters
+    ----------
+    c : (n,) float64
+        Capabilities.
+    S : (m, n) float64
+        Saliences per issue.
+
+    Returns
+    -------
+    (W, r, P, EU, D, work, iwork)
+        W (m, n) weights; r (n,); P, EU, D (n, n); work (WORK_ROWS, n) float64;
+        iwork (2, n) int64.
     """
     m, n = S.shape
     W = np.empty((m, n))

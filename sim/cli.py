@@ -22,6 +22,56 @@ def _finite(ctx, param, value):
     return value
 
 
+def _stack(*decorators):
+    """Several click options as one decorator, in the order given."""
+
+    def apply(func):
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
+_spread_options = _stack(
+    click.option(
+        "--position-sd",
+        type=click.FloatRange(0, None),
+        callback=_finite,
+        default=None,
+        help="Position noise in scale units (replaces [uncertainty] position_sd).",
+    ),
+    click.option(
+        "--salience-sd",
+        type=click.FloatRange(0, None),
+        callback=_finite,
+        default=None,
+        help="Salience noise (replaces [uncertainty] salience_sd).",
+    ),
+    click.option(
+        "--capability-cv",
+        type=click.FloatRange(0, None),
+        callback=_finite,
+        default=None,
+        help="Capability spread as a coefficient of variation (replaces [uncertainty] capability_cv).",
+    ),
+)
+_execution_options = _stack(
+    click.option(
+        "--workers",
+        type=click.IntRange(1, 1024),
+        default=None,
+        help="Run chunks in K processes (spawned), or K workers with --scheduler local.",
+    ),
+    click.option(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Run chunks on a dask.distributed scheduler; 'local' starts one on 127.0.0.1.",
+    ),
+)
+
+
 class InputError(click.ClickException):
     """Bad input: printed without a traceback, exit code 2."""
 
@@ -190,39 +240,8 @@ def _print_run(result) -> None:
     metavar="PATH=VALUE",
     help="Change a field before running (repeatable), as for sim run.",
 )
-@click.option(
-    "--position-sd",
-    type=click.FloatRange(0, None),
-    callback=_finite,
-    default=None,
-    help="Position noise in scale units (replaces [uncertainty] position_sd).",
-)
-@click.option(
-    "--salience-sd",
-    type=click.FloatRange(0, None),
-    callback=_finite,
-    default=None,
-    help="Salience noise (replaces [uncertainty] salience_sd).",
-)
-@click.option(
-    "--capability-cv",
-    type=click.FloatRange(0, None),
-    callback=_finite,
-    default=None,
-    help="Capability spread as a coefficient of variation (replaces [uncertainty] capability_cv).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 1024),
-    default=None,
-    help="Run chunks in K processes (spawned), or K workers with --scheduler local.",
-)
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="ADDRESS",
-    help="Run chunks on a dask.distributed scheduler; 'local' starts one on 127.0.0.1.",
-)
+@_spread_options
+@_execution_options
 @click.option(
     "--chunk-size",
     type=click.IntRange(1, 10_000_000),
@@ -358,39 +377,8 @@ def _print_ensemble(result) -> None:
     metavar="PATH=VALUE",
     help="Change a field before the grid is applied (repeatable), as for sim run.",
 )
-@click.option(
-    "--position-sd",
-    type=click.FloatRange(0, None),
-    callback=_finite,
-    default=None,
-    help="Position noise in scale units (replaces [uncertainty] position_sd).",
-)
-@click.option(
-    "--salience-sd",
-    type=click.FloatRange(0, None),
-    callback=_finite,
-    default=None,
-    help="Salience noise (replaces [uncertainty] salience_sd).",
-)
-@click.option(
-    "--capability-cv",
-    type=click.FloatRange(0, None),
-    callback=_finite,
-    default=None,
-    help="Capability spread as a coefficient of variation (replaces [uncertainty] capability_cv).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 1024),
-    default=None,
-    help="Run chunks in K processes (spawned), or K workers with --scheduler local.",
-)
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="ADDRESS",
-    help="Run chunks on a dask.distributed scheduler; 'local' starts one on 127.0.0.1.",
-)
+@_spread_options
+@_execution_options
 @click.option("--quiet", is_flag=True, help="No progress output.")
 def sweep_cmd(
     scenario,

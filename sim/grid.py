@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from sim import experiment
 from sim.results import PERCENTILES, figure_bytes, write_atomic
-from sim.runner import Interrupted, ManifestMismatch, make_plan, parquet_bytes
+from sim.runner import Interrupted, check_manifest, make_plan, parquet_bytes
 from sim.scenario import Scenario, ScenarioError, load_scenario, resolve
 from sim.scenario.load import validate_raw
 from sim.scenario.overrides import apply_overrides
@@ -192,28 +192,6 @@ def _check_grid(params, grid, load, source) -> list:
 
 
 # ---- files --------------------------------------------------------------------------------
-def _check_manifest(out: Path, manifest: dict) -> None:
-    path = out / MANIFEST
-    if not path.exists():
-        return
-    try:
-        found = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ManifestMismatch(
-            f"{path}: unreadable manifest ({exc}); remove the folder or choose another --out"
-        ) from None
-    if not isinstance(found, dict) or found.get("kind") != "sweep":
-        raise ManifestMismatch(
-            f"{path}: the folder holds no sweep (an ensemble?); choose another --out"
-        )
-    keys = [k for k in manifest if found.get(k) != manifest[k]]
-    if keys:
-        raise ManifestMismatch(
-            f"{path}: the folder holds another sweep (differs in {', '.join(keys)}); "
-            "use the same command to resume it, or choose another --out"
-        )
-
-
 def _point_path(out: Path, index: int) -> Path:
     return out / POINTS / f"point-{index:03d}.json"
 
@@ -388,7 +366,7 @@ def sweep(
     out = Path(out) if out is not None else None
     points: dict[int, dict] = {}
     if out is not None:
-        _check_manifest(out, manifest)
+        check_manifest(out, manifest)
         (out / POINTS).mkdir(parents=True, exist_ok=True)
         write_atomic(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
         for i in range(len(grid)):

@@ -82,6 +82,7 @@ class Plan:
 
         return {
             "format": 1,
+            "kind": "ensemble",
             "scenario": self.scenario.name,
             "model": self.model,
             "root_seed": self.seed,
@@ -201,7 +202,12 @@ def parquet_bytes(table: pa.Table, metadata: dict | None = None) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def _check_manifest(out: Path, manifest: dict) -> None:
+def check_manifest(out: Path, manifest: dict) -> None:
+    """Refuse to resume into a folder whose manifest describes other work.
+
+    ``manifest["kind"]`` says what the folder holds (``"ensemble"`` or ``"sweep"``).
+    """
+    kind = manifest.get("kind", "ensemble")
     path = out / MANIFEST
     if not path.exists():
         return
@@ -211,10 +217,12 @@ def _check_manifest(out: Path, manifest: dict) -> None:
         raise ManifestMismatch(
             f"{path}: unreadable manifest ({exc}); remove the folder or choose another --out"
         ) from None
+    if not isinstance(found, dict) or found.get("kind", "ensemble") != kind:
+        raise ManifestMismatch(f"{path}: the folder holds no {kind}; choose another --out")
     keys = [k for k in manifest if found.get(k) != manifest[k]]
     if keys:
         raise ManifestMismatch(
-            f"{path}: the folder holds another ensemble (differs in {', '.join(keys)}); "
+            f"{path}: the folder holds another {kind} (differs in {', '.join(keys)}); "
             "use the same command to resume it, or choose another --out"
         )
 
@@ -245,7 +253,7 @@ def execute(
     manifest = plan.manifest()
     tables: dict[int, pa.Table] = {}
     if out is not None:
-        _check_manifest(out, manifest)
+        check_manifest(out, manifest)
         (out / CHUNKS).mkdir(parents=True, exist_ok=True)
         write_atomic(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
         for i in range(plan.n_chunks):

@@ -173,23 +173,30 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
     return fig
 
 
-def distribution(result, issue: str | None = None, ax=None):
-    """Per issue, the distribution of an ensemble's forecasts, the unperturbed forecast marked."""
-    sc = result.scenario
-    runs = result.runs
+def _issue_panels(sc, issue, ax, legend_space: float = 0.0):
+    """(figure, axes, issue ids): one panel per issue, or the one issue (first by default) on ``ax``."""
     ids = list(sc.issue_ids)
     if issue is not None and issue not in ids:
         raise ValueError(f"unknown issue {issue!r}; expected one of: {', '.join(ids)}")
     chosen = [issue or ids[0]] if (issue is not None or ax is not None) else ids
     if ax is not None:
-        fig, axes = ax.figure, [ax]
-    else:
-        cols = min(3, len(chosen))
-        rows = math.ceil(len(chosen) / cols)
-        fig, grid = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
-        axes = [grid[k // cols][k % cols] for k in range(rows * cols)]
-        for a in axes[len(chosen) :]:
-            a.set_visible(False)
+        return ax.figure, [ax], chosen
+    cols = min(3, len(chosen))
+    rows = math.ceil(len(chosen) / cols)
+    fig, grid = plt.subplots(
+        rows, cols, figsize=(4.6 * cols + legend_space, 3.4 * rows), squeeze=False
+    )
+    axes = [grid[k // cols][k % cols] for k in range(rows * cols)]
+    for a in axes[len(chosen) :]:
+        a.set_visible(False)
+    return fig, axes, chosen
+
+
+def distribution(result, issue: str | None = None, ax=None):
+    """Per issue, the distribution of an ensemble's forecasts, the unperturbed forecast marked."""
+    sc = result.scenario
+    runs = result.runs
+    fig, axes, chosen = _issue_panels(sc, issue, ax)
     for a, iid in zip(axes, chosen, strict=False):
         iss = sc.issue(iid)
         lo, hi = iss.scale
@@ -337,19 +344,7 @@ def ensemble_trajectories(result, issue: str | None = None, ax=None):
     if traj is None or traj.empty:
         raise ValueError("this ensemble kept no trajectories; run it with trajectories=K")
     sc = result.scenario
-    ids = list(sc.issue_ids)
-    if issue is not None and issue not in ids:
-        raise ValueError(f"unknown issue {issue!r}; expected one of: {', '.join(ids)}")
-    chosen = [issue or ids[0]] if (issue is not None or ax is not None) else ids
-    if ax is not None:
-        fig, axes = ax.figure, [ax]
-    else:
-        cols = min(3, len(chosen))
-        rows = math.ceil(len(chosen) / cols)
-        fig, grid = plt.subplots(rows, cols, figsize=(4.6 * cols + 1.8, 3.4 * rows), squeeze=False)
-        axes = [grid[k // cols][k % cols] for k in range(rows * cols)]
-        for a in axes[len(chosen) :]:
-            a.set_visible(False)
+    fig, axes, chosen = _issue_panels(sc, issue, ax, legend_space=1.8)
     cmap = plt.get_cmap("tab20")
     colour = {aid: cmap(i % 20) for i, aid in enumerate(sc.actor_ids)}
     runs = sorted(traj["run"].unique())

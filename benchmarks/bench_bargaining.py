@@ -9,6 +9,11 @@ independent negotiations, best of a few repetitions after a warm-up compile, wit
 the per-round offer history recorded as the kernel always does. The same batch is
 also run through ``alternating_offers`` one negotiation at a time from Python, as a
 reference for the parallel kernel's gain (measured on fewer negotiations).
+
+Then Nash bargaining solutions per second for the default scenario
+(``sim.models.nbs.nash_bargaining`` over its 12 actors and 6 issues, red lines as
+the feasible box, disagreement at the status quo): a plain-Python solver, timed
+on one thread.
 """
 
 from __future__ import annotations
@@ -88,6 +93,31 @@ def main() -> None:
         numba.set_num_threads(threads)
         rate = N / best_of(lambda: batch(N))
         print(f"{threads:>7}  {rate:>15,.0f}  {rate / single:>15.1f}x")
+    rate, results = nbs_rate()
+    for label, res in results.items():
+        print(f"Nash bargaining, default scenario, {label}: reached={res['reached']}")
+    print(f"Nash bargaining solutions/s (5 issues, 12 actors, one thread): {rate:,.1f}")
+
+
+def nbs_rate(reps: int = 5) -> tuple[float, dict]:
+    import sim
+    from sim.models.nbs import nash_bargaining
+    from sim.payoffs import utility
+
+    a = sim.load_scenario().arrays()
+    ideal, sal = a.position.T.copy(), a.salience.T.copy()
+    width = a.width
+    # the disagreement point: each actor's utility of the status quo
+    d = utility(a.status_quo, ideal, sal, width)
+    # red lines of the two sides do not meet on enlargement: solve without that issue too
+    keep = [k for k, iid in enumerate(a.issue_ids) if iid != "enlargement"]
+    args = (ideal[:, keep], sal[:, keep], width[keep], a.red_lo.T[:, keep], a.red_hi.T[:, keep])
+    d_keep = utility(a.status_quo[keep], *args[:3])
+    full = nash_bargaining(ideal, sal, width, a.red_lo.T, a.red_hi.T, d)
+    t = time.perf_counter()
+    for _ in range(reps):
+        res = nash_bargaining(*args, d_keep)
+    return reps / (time.perf_counter() - t), {"all issues": full, "without enlargement": res}
 
 
 if __name__ == "__main__":

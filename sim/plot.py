@@ -173,7 +173,7 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
     return fig
 
 
-def _issue_panels(sc, issue, ax, legend_space: float = 0.0):
+def _issue_panels(sc, issue, ax, size=(4.6, 3.4), legend_space: float = 0.0):
     """(figure, axes, issue ids): one panel per issue, or the one issue (first by default) on ``ax``."""
     ids = list(sc.issue_ids)
     if issue is not None and issue not in ids:
@@ -183,13 +183,14 @@ def _issue_panels(sc, issue, ax, legend_space: float = 0.0):
         return ax.figure, [ax], chosen
     cols = min(3, len(chosen))
     rows = math.ceil(len(chosen) / cols)
+    width, height = size
     fig, grid = plt.subplots(
-        rows, cols, figsize=(4.6 * cols + legend_space, 3.4 * rows), squeeze=False
+        rows, cols, figsize=(width * cols + legend_space, height * rows), squeeze=False
     )
     axes = [grid[k // cols][k % cols] for k in range(rows * cols)]
     for a in axes[len(chosen) :]:
-        a.set_visible(False)
-    return fig, axes, chosen
+        a.remove()
+    return fig, axes[: len(chosen)], chosen
 
 
 def distribution(result, issue: str | None = None, ax=None):
@@ -240,19 +241,7 @@ def _sweep_panels(result, issue, ax, n_params: int, what: str):
         raise ValueError(
             f"{what} needs a sweep over {n_params} parameter(s); this one has {len(result.params)}"
         )
-    ids = list(result.scenario.issue_ids)
-    if issue is not None and issue not in ids:
-        raise ValueError(f"unknown issue {issue!r}; expected one of: {', '.join(ids)}")
-    chosen = [issue or ids[0]] if (issue is not None or ax is not None) else ids
-    if ax is not None:
-        return ax.figure, [ax], chosen
-    cols = min(3, len(chosen))
-    rows = math.ceil(len(chosen) / cols)
-    fig, grid = plt.subplots(rows, cols, figsize=(4.8 * cols, 3.6 * rows), squeeze=False)
-    axes = [grid[k // cols][k % cols] for k in range(rows * cols)]
-    for a in axes[len(chosen) :]:
-        a.remove()
-    return fig, axes[: len(chosen)], chosen
+    return _issue_panels(result.scenario, issue, ax, size=(4.8, 3.6))
 
 
 def _sweep_title(fig, result, ax) -> None:

@@ -33,6 +33,8 @@ from sim.kernels import bargaining as B  # noqa: E402
 
 N = 200_000
 DEADLINE = 100
+PIE_A = np.array([0.0, 1.0])  # the pie as a two-point frontier: A's share ...
+PIE_B = np.array([1.0, 0.0])  # ... and B's
 
 
 def inputs(n: int):
@@ -45,16 +47,19 @@ def inputs(n: int):
         np.full(n, 0.99),
         np.full(n, 0.2),
         np.full(n, 0.2),
+        np.tile(PIE_A, (n, 1)),
+        np.tile(PIE_B, (n, 1)),
     )
 
 
 def batch(n: int):
     args = inputs(n)
     offers = np.empty((n, DEADLINE))
+    offers_b = np.empty((n, DEADLINE))
     accepted = np.empty((n, DEADLINE), dtype=np.bool_)
     rounds = np.empty(n, dtype=np.int64)
     share = np.empty(n)
-    B.batch_alternating_offers(*args, DEADLINE, offers, accepted, rounds, share)
+    B.batch_alternating_offers(*args, DEADLINE, offers, offers_b, accepted, rounds, share)
     return rounds, share
 
 
@@ -69,10 +74,24 @@ def best_of(fn, reps: int = 3) -> float:
 
 def one_by_one(n: int):
     offers = np.empty(DEADLINE)
+    offers_b = np.empty(DEADLINE)
     accepted = np.empty(DEADLINE, dtype=np.bool_)
     for _ in range(n):
         B.alternating_offers(
-            B.TIME_BASED, 0.5, B.TIME_BASED, 2.0, 0.99, 0.99, 0.2, 0.2, DEADLINE, offers, accepted
+            B.TIME_BASED,
+            0.5,
+            B.TIME_BASED,
+            2.0,
+            0.99,
+            0.99,
+            0.2,
+            0.2,
+            PIE_A,
+            PIE_B,
+            DEADLINE,
+            offers,
+            offers_b,
+            accepted,
         )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from sim.models import MODELS
 from sim.models.baselines import run_static
 from sim.models.eum import run_kernel
-from sim.results import RunResult
+from sim.results import BARGAINING_MODELS, BargainResult, RunResult
 from sim.scenario import Scenario, load_scenario
 
 DRIVERS = ("abm", "kernel")
@@ -21,7 +21,12 @@ def run(
     rounds: int | None = None,
     overrides: list[str] | dict | None = None,
     driver: str = "abm",
-) -> RunResult:
+    parties: list[str] | tuple[str, ...] | None = None,
+    strategies: dict | None = None,
+    first: str | None = None,
+    weights: str | None = None,
+    negotiation: str | None = None,
+) -> RunResult | BargainResult:
     """Run one model on one scenario.
 
     Parameters
@@ -29,14 +34,29 @@ def run(
     scenario
         A `Scenario`, a shipped scenario's name, a path, or None for the default.
     model
-        ``"eum"``, ``"compromise"`` or ``"median"``; the scenario's ``[model] kind`` by default.
+        ``"eum"``, ``"compromise"``, ``"median"`` (a `RunResult`) or one of the bargaining
+        models ``"nbs"``, ``"alternating"``, ``"crisis"`` (a `BargainResult`); the
+        scenario's ``[model] kind`` by default.
     rounds
-        Round limit; the scenario's ``[model] rounds`` by default.
+        Round limit; the scenario's ``[model] rounds`` by default. For alternating
+        offers, the deadline (the scenario's ``[bargaining] deadline`` by default).
     overrides
         ``path=value`` counterfactuals, applied when ``scenario`` is a name or path.
     driver
         ``"abm"`` steps the mesa agents; ``"kernel"`` runs whole rounds in one
         numba call. Both give the same trajectory.
+    parties
+        Bargaining models: the actor or bloc ids that bargain (the scenario's
+        ``[bargaining] parties`` by default; alternating offers takes two).
+    strategies
+        Alternating offers: ``{party: name or Strategy}`` replacing the scenario's.
+    first
+        Alternating offers: who proposes first.
+    weights
+        Nash bargaining: ``"equal"`` or ``"capability"``.
+    negotiation
+        Crisis: the model whose outcome the challenger weighs against war
+        (``"nbs"``, ``"alternating"`` or ``"status_quo"``).
 
     Examples
     --------
@@ -57,6 +77,15 @@ def run(
         raise ValueError(f"unknown model {model!r}; expected one of: {', '.join(MODELS)}")
     if driver not in DRIVERS:
         raise ValueError(f"unknown driver {driver!r}; expected one of: {', '.join(DRIVERS)}")
+    ov = (
+        tuple(overrides)
+        if isinstance(overrides, list | tuple)
+        else tuple(f"{k}={v}" for k, v in (overrides or {}).items())
+    )
+    if model in BARGAINING_MODELS:
+        return _bargain(
+            scenario, model, rounds, parties, strategies, first, weights, negotiation, source, ov
+        )
     limit = scenario.model.rounds if rounds is None else int(rounds)
     if model == "eum":
         if driver == "kernel":
@@ -69,12 +98,35 @@ def run(
             trajectory = abm.trajectory()
     else:
         trajectory = run_static(scenario.arrays())
-    ov = (
-        tuple(overrides)
-        if isinstance(overrides, list | tuple)
-        else tuple(f"{k}={v}" for k, v in (overrides or {}).items())
-    )
     return RunResult(scenario, model, trajectory, limit, source=source, overrides=ov)
+
+
+def _bargain(sc, model, rounds, parties, strategies, first, weights, negotiation, source, ov):
+    from sim.models import bargain
+
+    table = None
+    layer = None
+    if model == "crisis":
+        if sc.crisis is None:
+            raise ValueError(f"{sc.name}: the crisis model needs a [crisis] section")
+        negotiated = None
+        kind = negotiation or sc.crisis.negotiation
+        if kind == "nbs":
+            negotiated = bargain.nash(sc, parties, weights)
+        elif kind == "alternating":
+            negotiated, table = bargain.alternating(
+                sc, parties or (sc.crisis.challenger, sc.crisis.defender), strategies, first, rounds
+            )
+        record = bargain.crisis(sc, kind, negotiated=negotiated)
+        if negotiated is not None:
+            record["negotiation"]["record"] = negotiated
+    elif model == "nbs":
+        record = bargain.nash(sc, parties, weights)
+    else:
+        record, table = bargain.alternating(sc, parties, strategies, first, rounds)
+    if model != "crisis" and sc.crisis is not None:
+        layer = bargain.crisis(sc, model, negotiated=record)
+    return BargainResult(sc, model, record, layer, table, source=source, overrides=ov)
 
 
 def ensemble(
@@ -145,6 +197,27 @@ def ensemble(
         table = execute(plan, out, executor, workers, progress)
 
     arrays = plan.scenario.arrays()
+    if plan.model == "crisis":
+        from sim.models.bargain import crisis
+
+        metadata = parquet_metadata(plan)
+        sp = plan.spreads
+        metadata["sim.uncertainty"] = json.dumps(
+            {
+                "position_sd": sp.position_sd.tolist(),
+                "salience_sd": sp.salience_sd.tolist(),
+                "capability_cv": sp.capability_cv.tolist(),
+                "cost_range": None
+                if plan.scenario.crisis.cost_range is None
+                else list(plan.scenario.crisis.cost_range),
+            }
+        )
+        nominal = crisis(plan.scenario, "status_quo")
+        result = EnsembleResult(plan.scenario, plan.model, table, metadata, {"crisis": nominal})
+        if out is not None:
+            result.write(out)
+            finish_files(Path(out))
+        return result
 
     def one_run(arr):
         if plan.model == "eum":

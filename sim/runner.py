@@ -123,6 +123,13 @@ def make_plan(
     ):
         if v is not None and not (np.isfinite(v) and v >= 0):
             raise ValueError(f"{name}: expected a finite number >= 0, got {v}")
+    if model == "crisis" and scenario.crisis is None:
+        raise ValueError(f"{scenario.name}: the crisis model needs a [crisis] section")
+    if model in ("nbs", "alternating"):
+        raise ValueError(
+            f"model {model!r}: ensembles run eum, compromise, median and crisis; "
+            "run nbs and alternating one at a time with sim run"
+        )
     rounds = scenario.model.rounds if rounds is None else int(rounds)
     if model != "eum":
         rounds = 0
@@ -142,9 +149,19 @@ def make_plan(
 
 # ---- one chunk (runs in any process) ---------------------------------------------------
 def _chunk_task(
-    arrays: ScenarioArrays, sp: Spreads, seeds: np.ndarray, rounds: int, static: bool
+    arrays: ScenarioArrays,
+    sp: Spreads,
+    seeds: np.ndarray,
+    rounds: int,
+    static: bool,
+    scenario: Scenario | None = None,
 ) -> dict:
-    """Perturb and run one chunk; the unit of work sent to threads, processes or a cluster."""
+    """Perturb and run one chunk; the unit of work sent to threads, processes or a cluster.
+
+    ``scenario`` is given for the crisis model, which runs in Python per run.
+    """
+    if scenario is not None:
+        return crisis_chunk(scenario, arrays, sp, seeds)
     from sim.kernels.ensemble import run_chunk
 
     X, S, C = perturb(arrays, sp, seeds)
@@ -165,6 +182,53 @@ def _chunk_task(
     return {"compromise": comp, "median": med, "rounds": n_rounds, "stop": stop, "cycle": cycle}
 
 
+CRISIS_COLUMNS = ("p", "cost", "war_value", "offer", "status_quo_share", "p_war_believed", "war")
+
+
+def crisis_chunk(sc: Scenario, arrays: ScenarioArrays, sp: Spreads, seeds: np.ndarray) -> dict:
+    """Crisis runs: perturbed capabilities, positions and saliences, and the challenger's
+    private cost of war drawn uniform on ``[crisis] cost_range`` (fixed without one).
+
+    In each run the defender makes its best offer within the red lines
+    (:func:`sim.models.bargain.defender_offer`, knowing ``p`` but only the range of the
+    cost), and the challenger fights when the war is worth more to it than both that
+    offer (if its red lines let it accept it) and the status quo.
+    """
+    import dataclasses
+    import math
+
+    from sim.models.bargain import defender_offer, offer_limits
+    from sim.models.parties import war
+
+    X, S, C, z = perturb(arrays, sp, seeds, extra=1)
+    cr = sc.crisis
+    R = len(seeds)
+    if cr.cost_range is not None:
+        a, b = cr.cost_range
+        u = 0.5 * np.array([math.erfc(-v / math.sqrt(2.0)) for v in z[:, 0]])
+        cost = a + (b - a) * u
+    else:
+        cost = np.full(R, float(cr.cost[cr.challenger]))
+    out = {name: np.empty(R) for name in CRISIS_COLUMNS}
+    for r in range(R):
+        arr = dataclasses.replace(arrays, position=X[r], salience=S[r], capability=C[r])
+        w = war(sc, arr, cost[r])
+        feasible, accept_min = offer_limits(w, sc, arr)
+        sq = w.share(w.sides.status_quo[0])
+        best = defender_offer(w, cr.cost_range, feasible, accept_min, sq)
+        offer = math.nan if best["offer"] is None else best["offer"]
+        value = w.p - cost[r]
+        keep = sq if math.isnan(offer) else max(offer, sq)
+        out["p"][r] = w.p
+        out["cost"][r] = cost[r]
+        out["war_value"][r] = value
+        out["offer"][r] = offer
+        out["status_quo_share"][r] = sq
+        out["p_war_believed"][r] = best["p_war"]
+        out["war"][r] = float(value > keep)
+    return {"crisis": out}
+
+
 def init_worker(threads: int) -> None:
     """Set up a worker process: its share of numba threads; Ctrl-C is the parent's to handle."""
     import signal
@@ -179,6 +243,12 @@ def init_worker(threads: int) -> None:
 def _chunk_table(plan: Plan, index: int, out: dict) -> pa.Table:
     start, stop = plan.chunk_bounds(index)
     seeds = run_seeds(plan.seed, start, stop)
+    if "crisis" in out:
+        cols = {"run": pa.array(np.arange(start, stop, dtype=np.int64)), "seed": pa.array(seeds)}
+        for name in CRISIS_COLUMNS:
+            v = out["crisis"][name]
+            cols[name] = pa.array(v.astype(bool) if name == "war" else v)
+        return pa.table(cols)
     cols = {
         "run": pa.array(np.arange(start, stop, dtype=np.int64)),
         "seed": pa.array(seeds),
@@ -275,7 +345,9 @@ def execute(
 
     def args(i: int):
         start, stop = plan.chunk_bounds(i)
-        return (arrays, plan.spreads, run_seeds(plan.seed, start, stop), plan.rounds, static)
+        seeds = run_seeds(plan.seed, start, stop)
+        extra = (plan.scenario,) if plan.model == "crisis" else ()
+        return (arrays, plan.spreads, seeds, plan.rounds, static, *extra)
 
     own_pool = None
     try:

@@ -213,8 +213,12 @@ def _normals(seeds: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def perturb(arrays: ScenarioArrays, sp: Spreads, seeds: np.ndarray):
-    """Perturbed inputs for each seed: positions, saliences (R, m, n) and capabilities (R, n)."""
+def perturb(arrays: ScenarioArrays, sp: Spreads, seeds: np.ndarray, extra: int = 0):
+    """Perturbed inputs for each seed: positions, saliences (R, m, n) and capabilities (R, n).
+
+    With ``extra > 0`` also returns (R, extra) further standard normals drawn after the
+    perturbation's, from the same stream (so the perturbation is unchanged).
+    """
     m, n = arrays.position.shape
     R = len(seeds)
     cv = sp.capability_cv
@@ -224,12 +228,14 @@ def perturb(arrays: ScenarioArrays, sp: Spreads, seeds: np.ndarray):
     sigma = np.sqrt(np.where(np.isinf(sigma2), 2.0 * np.log(np.maximum(cv, 1.0)), sigma2))
     mn = m * n
     # every run at once: the same elementwise operations as run by run, so the same bits
-    z = _normals(seeds, 2 * mn + n)
+    z = _normals(seeds, 2 * mn + n + int(extra))
     X = np.clip(
         arrays.position + sp.position_sd * z[:, :mn].reshape(R, m, n),
         arrays.red_lo,
         arrays.red_hi,
     )
     S = np.clip(arrays.salience + sp.salience_sd * z[:, mn : 2 * mn].reshape(R, m, n), 0.0, 1.0)
-    C = arrays.capability * np.exp(sigma * z[:, 2 * mn :] - 0.5 * sigma**2)
+    C = arrays.capability * np.exp(sigma * z[:, 2 * mn : 2 * mn + n] - 0.5 * sigma**2)
+    if extra:
+        return X, S, C, z[:, 2 * mn + n :]
     return X, S, C

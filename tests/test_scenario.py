@@ -173,7 +173,14 @@ def test_consensus_range_is_narrowed_by_every_member_and_can_be_empty():
     assert sc.bloc_range("NATO", "missiles") == (40, 70)
     # Russia in NATO: its red line and the allies' on enlargement do not meet
     members = [*NATO_MEMBERS, "RUS"]
-    sc = load_scenario("nato_russia_2022", {"blocs.NATO.members": members})
+    sc = load_scenario(
+        "nato_russia_2022",
+        {
+            "blocs.NATO.members": members,
+            "bargaining.parties": ["UKR", "NATO"],
+            "bargaining.first": "UKR",
+        },
+    )
     assert sc.actors["RUS"].red_line["enlargement"][1] < min(
         sc.actors[m].red_line["enlargement"][0] for m in NATO_MEMBERS
     )

@@ -2,7 +2,7 @@
 
 from sim.models.trajectory import Trajectory
 
-MODELS = ("eum", "compromise", "median")
+MODELS = ("eum", "compromise", "median", "nbs", "alternating", "crisis")
 """Models `sim run --model` accepts."""
 
 __all__ = ["MODELS", "Trajectory"]

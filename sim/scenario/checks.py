@@ -148,4 +148,142 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
                         f"unknown actor {aid!r}; expected one of: {', '.join(sc.actors)}",
                     )
                 )
+    problems.extend(_check_bargaining(sc, issues))
     return problems
+
+
+def _check_bargaining(sc: Scenario, issues: dict) -> list[tuple[str, str]]:
+    """`[payoffs]` tables by party, `[bargaining]` and `[crisis]`."""
+    problems: list[tuple[str, str]] = []
+    add = problems.append
+    parties = list(sc.actors) + [b for b in sc.blocs if b not in sc.actors]
+    expected = ", ".join(parties)
+
+    def party(path: str, pid: str) -> bool:
+        if pid in sc.actors or pid in sc.blocs:
+            return True
+        add((path, f"unknown actor or bloc {pid!r}; expected one of: {expected}"))
+        return False
+
+    pay = sc.payoffs
+    if isinstance(pay.discount, dict):
+        for pid in pay.discount:
+            party(f"payoffs.discount.{pid}", pid)
+    crisis = sc.crisis
+    sides = {crisis.challenger, crisis.defender} if crisis is not None else set()
+    for pid, value in pay.outside_option.items():
+        if party(f"payoffs.outside_option.{pid}", pid) and value == "war":
+            if crisis is None:
+                add(
+                    (
+                        f"payoffs.outside_option.{pid}",
+                        '"war" needs a [crisis] section; expected a utility or a [crisis] table',
+                    )
+                )
+            elif pid not in sides:
+                add(
+                    (
+                        f"payoffs.outside_option.{pid}",
+                        f'"war" is an outside option of the crisis sides only '
+                        f"({crisis.challenger}, {crisis.defender}); expected a utility",
+                    )
+                )
+
+    bar = sc.bargaining
+    for idx, pid in enumerate(bar.parties):
+        party(f"bargaining.parties[{idx}]", pid)
+    for pid, count in Counter(bar.parties).items():
+        if count > 1:
+            add(("bargaining.parties", f"party {pid!r} is listed {count} times"))
+    if len(bar.parties) == 1:
+        add(("bargaining.parties", "expected at least two parties, got one"))
+    if bar.first is not None and bar.parties and bar.first not in bar.parties:
+        add(("bargaining.first", f"expected one of the parties ({', '.join(bar.parties)})"))
+    elif bar.first is not None and not bar.parties:
+        party("bargaining.first", bar.first)
+    for pid in bar.strategies:
+        party(f"bargaining.strategies.{pid}", pid)
+    members = _members(sc, bar.parties)
+    for pid, owners in members.items():
+        if len(owners) > 1:
+            add(
+                (
+                    "bargaining.parties",
+                    f"actor {pid!r} is counted in {' and '.join(owners)}; "
+                    "no capability may be counted twice",
+                )
+            )
+
+    if crisis is not None:
+        ok_c = party("crisis.challenger", crisis.challenger)
+        ok_d = party("crisis.defender", crisis.defender)
+        if ok_c and crisis.challenger == crisis.defender:
+            add(("crisis.defender", "expected a party other than the challenger"))
+        side_members = _members(
+            sc, [p for p, ok in ((crisis.challenger, ok_c), (crisis.defender, ok_d)) if ok]
+        )
+        for pid, owners in side_members.items():
+            if len(owners) > 1:
+                add(("crisis", f"actor {pid!r} is on both sides ({' and '.join(owners)})"))
+        seen: dict[str, str] = {}
+        for table in ("supporters", "challenger_supporters"):
+            for aid in getattr(crisis, table):
+                path = f"crisis.{table}.{aid}"
+                if aid not in sc.actors:
+                    add((path, f"unknown actor {aid!r}; expected one of: {', '.join(sc.actors)}"))
+                elif aid in side_members:
+                    add(
+                        (
+                            path,
+                            f"actor {aid!r} already counts in {side_members[aid][0]}; "
+                            "no capability may be counted twice",
+                        )
+                    )
+                elif aid in seen:
+                    add((path, f"actor {aid!r} already supports the other side"))
+                seen[aid] = table
+        for idx, iid in enumerate(crisis.contested):
+            if iid not in issues:
+                add(
+                    (
+                        f"crisis.contested[{idx}]",
+                        f"unknown issue {iid!r}; expected one of: {', '.join(issues)}",
+                    )
+                )
+        for iid, count in Counter(crisis.contested).items():
+            if count > 1:
+                add(("crisis.contested", f"issue {iid!r} is listed {count} times"))
+        for pid in crisis.cost:
+            if pid not in sides:
+                add(
+                    (
+                        f"crisis.cost.{pid}",
+                        f"expected costs for the challenger {crisis.challenger!r} "
+                        f"and the defender {crisis.defender!r} only",
+                    )
+                )
+        for pid in (crisis.challenger, crisis.defender):
+            if pid not in crisis.cost:
+                add(("crisis.cost", f"missing the cost of war for {pid!r}"))
+        if crisis.cost_range is not None:
+            a, b = crisis.cost_range
+            if not 0 <= a < b:
+                add(
+                    (
+                        "crisis.cost_range",
+                        f"expected [a, b] with 0 <= a < b, got [{_fmt(a)}, {_fmt(b)}]",
+                    )
+                )
+    return problems
+
+
+def _members(sc: Scenario, parties) -> dict[str, list[str]]:
+    """Actor id -> the parties (actors or blocs) that count its capability."""
+    owners: dict[str, list[str]] = {}
+    for pid in parties:
+        if pid in sc.actors:
+            owners.setdefault(pid, []).append(pid)
+        elif pid in sc.blocs:
+            for m in sc.blocs[pid].members:
+                owners.setdefault(m, []).append(pid)
+    return owners

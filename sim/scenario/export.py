@@ -61,4 +61,7 @@ def to_toml(sc: Scenario) -> str:
     _table(lines, "[model]", data["model"])
     _table(lines, "[payoffs]", data["payoffs"])
     _table(lines, "[uncertainty]", data["uncertainty"])
+    _table(lines, "[bargaining]", data["bargaining"])
+    if data.get("crisis") is not None:
+        _table(lines, "[crisis]", data["crisis"])
     return "\n".join(lines)

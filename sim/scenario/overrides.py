@@ -66,6 +66,17 @@ def set_path(raw: dict, path: str, value: Any, source: str) -> None:
             if last:
                 node[part] = value
                 return
+            if (
+                walked == ["payoffs"]
+                and part == "discount"
+                and not isinstance(node.get(part), dict)
+            ):
+                # one party's discount: the number for all becomes a table of every party
+                current = node.get(part, 1.0)
+                tables = [
+                    raw.get(k) if isinstance(raw.get(k), dict) else {} for k in ("actors", "blocs")
+                ]
+                node[part] = {p: current for t in tables for p in t}
             if walked == ["payoffs"] and part == "risk" and not isinstance(node.get(part), dict):
                 # one actor's exponent: "computed" for all becomes a table of the fixed ones;
                 # one number for all becomes that number for every actor
@@ -78,9 +89,20 @@ def set_path(raw: dict, path: str, value: Any, source: str) -> None:
                     ["uncertainty"],
                     ["uncertainty", "actors"],
                     ["uncertainty", "issues"],
+                    ["payoffs"],
+                    ["bargaining"],
+                    ["bargaining", "strategies"],
+                    ["crisis"],
                 ) or (depth >= 2 and walked and walked[0] in ("actors", "blocs")):
                     node[part] = {}
-                elif walked == [] and part in ("model", "payoffs", "blocs", "uncertainty"):
+                elif walked == [] and part in (
+                    "model",
+                    "payoffs",
+                    "blocs",
+                    "uncertainty",
+                    "bargaining",
+                    "crisis",
+                ):
                     node[part] = {}
                 else:
                     keys = ", ".join(map(str, node)) or "(none)"

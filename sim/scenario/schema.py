@@ -27,6 +27,7 @@ Finite = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 Salience = Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Positive = Annotated[float, Strict(), Field(gt=0.0, allow_inf_nan=False)]
 Range = tuple[Finite, Finite]
+NonNegativeCost = Annotated[float, Strict(), Field(ge=0.0, le=100.0, allow_inf_nan=False)]
 
 
 class FrozenDict(dict):
@@ -112,13 +113,13 @@ class Bloc(_Strict):
     reason: Annotated[dict[Id, str], _freeze] = Field(default_factory=FrozenDict)
 
 
-MODEL_KINDS = ("eum", "compromise", "median")
+MODEL_KINDS = ("eum", "compromise", "median", "nbs", "alternating", "crisis")
 
 
 class ModelSection(_Strict):
     """The `[model]` table: which model `sim run` uses and its parameters."""
 
-    kind: Literal["eum", "compromise", "median"] = "eum"
+    kind: Literal["eum", "compromise", "median", "nbs", "alternating", "crisis"] = "eum"
     rounds: Annotated[int, Strict(), Field(ge=0, le=10_000)] = 30
     Q: Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 1.0
     T: Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 1.0
@@ -129,6 +130,12 @@ RiskValue = (
 )
 
 
+Discount = Annotated[float, Strict(), Field(gt=0.0, le=1.0, allow_inf_nan=False)]
+OutsideOption = (
+    Literal["war"] | Annotated[float, Strict(), Field(ge=-1e6, le=1.0, allow_inf_nan=False)]
+)
+
+
 class Payoffs(_Strict):
     """The `[payoffs]` table.
 
@@ -136,9 +143,121 @@ class Payoffs(_Strict):
     default) lets the model derive them each round from the actors' security;
     a number fixes every actor's exponent; a table ``{ RUS = 1.5 }`` fixes the
     listed actors and leaves the rest computed.
+
+    ``utility``: the utility of a point over all issues for the bargaining
+    models, ``u_i(x) = 1 - sum_k sbar_ik (|x_k - p_ik| / D_k) ** gamma`` with
+    gamma 1 (``"linear"``) or 2 (``"quadratic"``).
+
+    ``discount``: a party's discount factor per round in (0, 1], one number for
+    every party or a table by actor or bloc id (1 where not given).
+
+    ``outside_option``: a party's disagreement value, by actor or bloc id: a
+    utility, or ``"war"`` for the value of the `[crisis]` war lottery. Parties not
+    listed fall back on the status quo.
     """
 
     risk: RiskValue | Annotated[dict[Id, RiskValue], _freeze] = "computed"
+    utility: Literal["linear", "quadratic"] = "linear"
+    discount: Discount | Annotated[dict[Id, Discount], _freeze] = 1.0
+    outside_option: Annotated[dict[Id, OutsideOption], _freeze] = Field(default_factory=FrozenDict)
+
+    @property
+    def gamma(self) -> float:
+        return 1.0 if self.utility == "linear" else 2.0
+
+
+STRATEGY_PRESETS = {
+    "hard_line": ("hard_line", 1.0),
+    "boulware": ("time_based", 0.2),
+    "linear": ("time_based", 1.0),
+    "conceder": ("time_based", 5.0),
+    "tit_for_tat": ("tit_for_tat", 1.0),
+}
+"""Named strategies: kind and parameter (concession exponent or reciprocity factor)."""
+
+
+class Strategy(_Strict):
+    """A negotiator's strategy in alternating offers.
+
+    ``time_based``: concede from the best point to the reservation value as
+    ``(t / T) ** (1 / exponent)`` (exponent < 1 Boulware, 1 linear, > 1 conceder).
+    ``tit_for_tat``: concede ``factor`` times what the other side conceded last.
+    ``hard_line``: never concede.
+    """
+
+    kind: Literal["hard_line", "time_based", "tit_for_tat"]
+    exponent: Positive = 1.0
+    factor: Annotated[float, Strict(), Field(ge=0.0, le=10.0, allow_inf_nan=False)] = 1.0
+
+    @property
+    def param(self) -> float:
+        return self.exponent if self.kind == "time_based" else self.factor
+
+
+StrategyName = Literal["hard_line", "boulware", "linear", "conceder", "tit_for_tat"]
+
+
+def strategy_of(value: str | Strategy) -> Strategy:
+    """A preset name or a table, as a `Strategy`."""
+    if isinstance(value, Strategy):
+        return value
+    kind, param = STRATEGY_PRESETS[value]
+    if kind == "time_based":
+        return Strategy(kind=kind, exponent=param)
+    return Strategy(kind=kind, factor=param)
+
+
+class Bargaining(_Strict):
+    """The `[bargaining]` table: who bargains and how, for the bargaining models.
+
+    ``parties``: actor or bloc ids. Alternating offers takes exactly two (the first
+    two when more are given); the Nash bargaining solution takes them all, every
+    actor when none are given. A bloc speaks as one party with its declared line
+    (or its members' capability-weighted line) and its consensus range.
+    ``first``: who proposes first in alternating offers (the first party by default).
+    ``deadline``: rounds of alternating offers before breakdown.
+    ``weights``: the Nash solution's bargaining weights: ``"equal"`` (symmetric)
+    or ``"capability"`` (asymmetric, capability shares).
+    ``strategies``: per party, a preset name (``hard_line``, ``boulware``,
+    ``linear``, ``conceder``, ``tit_for_tat``) or a table
+    ``{ kind = "time_based", exponent = 0.5 }``; ``linear`` where not given.
+    """
+
+    parties: tuple[Id, ...] = ()
+    first: Id | None = None
+    deadline: Annotated[int, Strict(), Field(ge=1, le=100_000)] = 100
+    weights: Literal["equal", "capability"] = "equal"
+    strategies: Annotated[dict[Id, StrategyName | Strategy], _freeze] = Field(
+        default_factory=FrozenDict
+    )
+
+
+Share = Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class Crisis(_Strict):
+    """The `[crisis]` table: force as an outside option (Fearon's crisis bargaining).
+
+    ``challenger`` and ``defender``: actor or bloc ids. ``supporters``: actors
+    with the share of their capability committed to the defender's side (or to
+    the challenger's, listed under ``challenger_supporters``). ``contested``: the
+    issues war decides. ``cost``: each side's cost of war as a share of the stakes.
+    ``cost_range``: what the defender believes of the challenger's cost, uniform on
+    ``[a, b]`` (private information); the defender's optimal offer and the
+    probability of war follow from it. ``exponent``: the contest exponent g in
+    ``p = K_C**g / (K_C**g + K_D**g)``. ``negotiation``: the bargaining model whose
+    outcome the challenger weighs against war.
+    """
+
+    challenger: Id
+    defender: Id
+    supporters: Annotated[dict[Id, Share], _freeze] = Field(default_factory=FrozenDict)
+    challenger_supporters: Annotated[dict[Id, Share], _freeze] = Field(default_factory=FrozenDict)
+    contested: Annotated[tuple[Id, ...], Field(min_length=1)]
+    cost: Annotated[dict[Id, NonNegativeCost], _freeze]
+    cost_range: Range | None = None
+    exponent: Annotated[float, Strict(), Field(gt=0.0, le=100.0, allow_inf_nan=False)] = 1.0
+    negotiation: Literal["nbs", "alternating", "status_quo"] = "nbs"
 
 
 NonNegative = Annotated[float, Strict(), Field(ge=0.0, allow_inf_nan=False)]
@@ -178,6 +297,8 @@ class Scenario(_Strict):
     model: ModelSection = Field(default_factory=ModelSection)
     payoffs: Payoffs = Field(default_factory=Payoffs)
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    bargaining: Bargaining = Field(default_factory=Bargaining)
+    crisis: Crisis | None = None
 
     # ---- convenience views -------------------------------------------------
     @property

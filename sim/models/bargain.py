@@ -1,0 +1,501 @@
+"""The bargaining models on a scenario: Nash bargaining, alternating offers, crisis.
+
+Each function takes a :class:`~sim.scenario.Scenario` (and optionally its arrays,
+perturbed for an ensemble run) and returns plain records: what `summary.json`
+holds, plus tables for the round-by-round files. The numerics live in
+:mod:`sim.models.nbs`, :mod:`sim.models.contract`, :mod:`sim.kernels.bargaining`
+and :mod:`sim.models.crisis`; the parties and the war lottery in
+:mod:`sim.models.parties`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.models.crisis import bargaining_range
+from sim.models.nbs import nash_bargaining
+from sim.models.parties import Parties, War, parties, party_arrays, war
+from sim.scenario import Scenario, ScenarioArrays
+from sim.scenario.schema import Strategy, strategy_of
+
+STRATEGY_CODES = {"hard_line": 0, "time_based": 1, "tit_for_tat": 2}
+
+
+def _num(x: float) -> float | None:
+    """A float for JSON: None for NaN or infinity."""
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+# ---- zone of agreement ---------------------------------------------------------------
+def zone_of_agreement(pt: Parties) -> dict:
+    """Per issue, the positions every party can accept and, where there are none, who
+    empties the range: ``{issue: {"lo", "hi", "empty", "parties"}}``.
+
+    ``parties`` lists the parties whose range misses another party's (or who can
+    accept nothing on the issue).
+    """
+    out = {}
+    for k, iid in enumerate(pt.issue_ids):
+        lo, hi = pt.lo[:, k], pt.hi[:, k]
+        zlo, zhi = float(lo.max()), float(hi.min())
+        empty = not zlo <= zhi
+        who: list[str] = []
+        if empty:
+            clash = (lo[:, None] > hi[None, :]) | (hi[:, None] < lo[None, :]) | (lo > hi)[:, None]
+            who = [pt.ids[i] for i in np.nonzero(clash.any(axis=1))[0]]
+        out[iid] = {
+            "lo": None if empty else zlo,
+            "hi": None if empty else zhi,
+            "empty": empty,
+            "parties": who,
+        }
+    return out
+
+
+def _agreement(pt: Parties, reached: bool, outcome=None) -> dict:
+    if not reached:
+        return {"reached": False, "outcome": None, "utilities": None}
+    u = pt.utility(outcome)
+    return {
+        "reached": True,
+        "outcome": {iid: float(outcome[k]) for k, iid in enumerate(pt.issue_ids)},
+        "utilities": {pid: float(u[i]) for i, pid in enumerate(pt.ids)},
+    }
+
+
+# ---- Nash bargaining ------------------------------------------------------------------
+def nash(
+    sc: Scenario,
+    ids=None,
+    weights: str | None = None,
+    arrays: ScenarioArrays | None = None,
+) -> dict:
+    """The Nash bargaining solution among ``ids`` (default: `[bargaining] parties` or every
+    actor), restricted to every party's acceptable range.
+
+    Returns a record with ``parties``, ``weights``, ``zone_of_agreement``,
+    ``agreement`` (``reached``, ``outcome``, ``utilities``), ``disagreement``,
+    and, when no agreement exists, ``reason``, ``blocking`` and ``message``.
+    """
+    weights = weights or sc.bargaining.weights
+    if weights not in ("equal", "capability"):
+        raise ValueError(f"weights: expected 'equal' or 'capability', got {weights!r}")
+    pt = parties(sc, ids, arrays, "nbs")
+    zone = zone_of_agreement(pt)
+    a = pt.capability / pt.capability.sum() if weights == "capability" else None
+    record = {
+        "parties": list(pt.ids),
+        "weights": weights,
+        "bargaining_weights": {
+            pid: float(w)
+            for pid, w in zip(
+                pt.ids, a if a is not None else np.full(len(pt), 1 / len(pt)), strict=True
+            )
+        },
+        "zone_of_agreement": zone,
+        "disagreement": {pid: float(d) for pid, d in zip(pt.ids, pt.disagreement, strict=True)},
+        "outside_option": dict(zip(pt.ids, pt.outside, strict=True)),
+    }
+    empty = [iid for iid, z in zone.items() if z["empty"]]
+    if empty:
+        blocking = [{"party": p, "issue": iid} for iid in empty for p in zone[iid]["parties"]]
+        parts = [f"{iid} ({', '.join(zone[iid]['parties'])})" for iid in empty]
+        record.update(
+            agreement=_agreement(pt, False),
+            reason="red_lines",
+            blocking=blocking,
+            message="no zone of agreement: red lines do not overlap on " + "; ".join(parts),
+        )
+        return record
+    res = nash_bargaining(
+        pt.ideal, pt.salience, pt.width, pt.lo, pt.hi, pt.disagreement, a, pt.gamma
+    )
+    if not res["reached"]:
+        blocking = [
+            {"party": pt.ids[i], "issue": None if k is None else pt.issue_ids[k]}
+            for i, k in res["blocking"]
+        ]
+        who = sorted({b["party"] for b in blocking}, key=pt.ids.index)
+        why = (
+            "cannot get more than their disagreement value anywhere inside the red lines"
+            if "anywhere" in res["message"]
+            else "have disagreement values that no common point inside the red lines beats"
+        )
+        record.update(
+            agreement=_agreement(pt, False),
+            reason=res["reason"],
+            blocking=blocking,
+            message=f"no zone of agreement: {', '.join(who)} {why}",
+        )
+        return record
+    record.update(agreement=_agreement(pt, True, res["outcome"]), converged=res["converged"])
+    return record
+
+
+# ---- alternating offers ---------------------------------------------------------------
+def strategies_for(sc: Scenario, ids, given: dict | None = None) -> dict[str, Strategy]:
+    """Each party's strategy: ``given`` (name or `Strategy`), else the scenario's, else linear."""
+    given = given or {}
+    out = {}
+    for pid in ids:
+        spec = given.get(pid, sc.bargaining.strategies.get(pid, "linear"))
+        out[pid] = strategy_of(spec)
+    return out
+
+
+def _reservation(u_end_lo, u_end_hi, d) -> float:
+    """A party's share at which its utility equals its disagreement value ``d``."""
+    span = u_end_hi - u_end_lo
+    if span <= 0:
+        return 0.0 if d < u_end_hi else math.inf
+    return max(0.0, (d - u_end_lo) / span)
+
+
+def alternating(
+    sc: Scenario,
+    ids=None,
+    strategies: dict | None = None,
+    first: str | None = None,
+    deadline: int | None = None,
+    arrays: ScenarioArrays | None = None,
+    points: int = 201,
+) -> tuple[dict, pd.DataFrame]:
+    """Alternating offers between two parties along their contract curve.
+
+    The parties haggle over their Pareto frontier (:func:`sim.models.contract.contract_curve`),
+    each demand a share of its own utility range on it (0 at the other's best point,
+    1 at its own). A party's reservation share is the larger of what its disagreement
+    value needs and what its red lines allow (it never proposes or accepts a point
+    outside them). The proposer alternates from ``first``; the kernel
+    :func:`sim.kernels.bargaining.alternating_offers_first` runs the rounds.
+
+    Returns the summary record (``parties``, ``strategies``, ``agreement``, ``round``,
+    ``reservation``, ...) and a table with one row per round: ``round, proposer,
+    value_a, value_b`` (the offer's shares), ``utility.<party>`` (its utility),
+    ``discounted.<party>``, ``accepted`` and the offer's position on each issue.
+    """
+    from sim.kernels.bargaining import alternating_offers_first
+    from sim.models.contract import contract_curve, position_at, share_bounds
+
+    pt = parties(sc, ids, arrays, "alternating")
+    if len(pt) != 2:
+        raise ValueError(f"alternating offers takes two parties, got {len(pt)}: {pt.ids}")
+    A, B = pt.ids
+    first = first or sc.bargaining.first or A
+    if first not in pt.ids:
+        raise ValueError(f"first: expected {A} or {B}, got {first!r}")
+    deadline = int(deadline if deadline is not None else sc.bargaining.deadline)
+    strat = strategies_for(sc, pt.ids, strategies)
+    curve = contract_curve(
+        pt.ideal[0], pt.ideal[1], pt.salience[0], pt.salience[1], pt.width, pt.gamma, points
+    )
+    res_u = [
+        _reservation(curve.u_a[0], curve.u_a[-1], pt.disagreement[0]),
+        _reservation(curve.u_b[-1], curve.u_b[0], pt.disagreement[1]),
+    ]
+    res_red = [
+        share_bounds(curve, pt.lo[0], pt.hi[0], "a") if pt.feasible()[0] else math.inf,
+        share_bounds(curve, pt.lo[1], pt.hi[1], "b") if pt.feasible()[1] else math.inf,
+    ]
+    reservation = [max(res_u[i], res_red[i]) for i in range(2)]
+    kernel_res = [min(r, 2.0) for r in reservation]
+    offers = np.empty(deadline)
+    offers_b = np.empty(deadline)
+    accepted = np.zeros(deadline, dtype=np.bool_)
+    sa, sb = strat[A], strat[B]
+    rnd, share_a = alternating_offers_first(
+        0 if first == A else 1,
+        STRATEGY_CODES[sa.kind],
+        float(sa.param),
+        STRATEGY_CODES[sb.kind],
+        float(sb.param),
+        float(pt.discount[0]),
+        float(pt.discount[1]),
+        float(kernel_res[0]),
+        float(kernel_res[1]),
+        np.ascontiguousarray(curve.share_a),
+        np.ascontiguousarray(curve.share_b),
+        deadline,
+        offers,
+        offers_b,
+        accepted,
+    )
+    used = deadline if rnd < 0 else int(rnd) + 1
+    rows = []
+    for t in range(used):
+        # a party that can accept nothing demands more than the frontier holds; its
+        # offer is then the frontier's end
+        s_a = min(max(float(offers[t]), 0.0), 1.0) if not np.isnan(offers[t]) else 1.0
+        x = position_at(curve, s_a)
+        u = pt.utility(x)
+        s_b = float(np.interp(s_a, curve.share_a, curve.share_b))
+        row = {
+            "round": t,
+            "proposer": A if (t + (0 if first == A else 1)) % 2 == 0 else B,
+            "value_a": s_a,
+            "value_b": s_b,
+            f"utility.{A}": float(u[0]),
+            f"utility.{B}": float(u[1]),
+            f"discounted.{A}": float(pt.discount[0] ** t * s_a),
+            f"discounted.{B}": float(pt.discount[1] ** t * s_b),
+            "accepted": bool(accepted[t]),
+        }
+        for k, iid in enumerate(pt.issue_ids):
+            row[f"position.{iid}"] = float(x[k])
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    reached = rnd >= 0
+    outcome = position_at(curve, float(share_a)) if reached else None
+    # is there any point on the frontier both can accept?
+    fb = np.interp(min(reservation[0], 1.0), curve.share_a, curve.share_b)
+    zone = bool(reservation[0] <= 1.0 and reservation[1] <= 1.0 and fb >= reservation[1])
+    record = {
+        "parties": [A, B],
+        "first": first,
+        "deadline": deadline,
+        "strategies": {
+            pid: {"kind": s.kind, "exponent" if s.kind == "time_based" else "factor": s.param}
+            for pid, s in strat.items()
+        },
+        "discount": {A: float(pt.discount[0]), B: float(pt.discount[1])},
+        "disagreement": {A: float(pt.disagreement[0]), B: float(pt.disagreement[1])},
+        "outside_option": dict(zip(pt.ids, pt.outside, strict=True)),
+        "reservation": {A: _num(reservation[0]), B: _num(reservation[1])},
+        "reservation_from": {
+            pid: ("red_lines" if res_red[i] > res_u[i] else "disagreement")
+            for i, pid in enumerate(pt.ids)
+        },
+        "zone": zone,
+        "agreement": _agreement(pt, reached, outcome),
+        "round": int(rnd) if reached else None,
+        "share": {A: _num(share_a), B: _num(offers_b[rnd]) if reached else None},
+        "rounds_played": used,
+    }
+    if not reached:
+        record["message"] = (
+            f"breakdown at the deadline after {deadline} rounds"
+            if zone
+            else "breakdown: no zone of agreement: no point on the frontier is acceptable to both "
+            f"({', '.join(p for i, p in enumerate(pt.ids) if res_red[i] >= res_u[i] and res_red[i] > 0) or 'disagreement values'} "
+            "bound by red lines)"
+        )
+    return record, table
+
+
+# ---- crisis -------------------------------------------------------------------------------
+def _offer_interval(w: War, sc: Scenario, arrays: ScenarioArrays, who) -> tuple[float, float]:
+    """Fractions t in [0, 1] of the path from the defender's war outcome to the
+    challenger's that lie inside every listed party's acceptable range."""
+    lo_t, hi_t = 0.0, 1.0
+    if not who:
+        return lo_t, hi_t
+    pt = _parties_ranges(sc, who, arrays)
+    a, b = w.win_defender[0], w.win_challenger[0]
+    for k in w.contested:
+        d = b[k] - a[k]
+        for i in range(len(pt[0])):
+            rlo, rhi = pt[0][i, k], pt[1][i, k]
+            if rlo > rhi:
+                return 1.0, 0.0
+            if d == 0:
+                if not rlo <= a[k] <= rhi:
+                    return 1.0, 0.0
+                continue
+            t1, t2 = (rlo - a[k]) / d, (rhi - a[k]) / d
+            lo_t, hi_t = max(lo_t, min(t1, t2)), min(hi_t, max(t1, t2))
+    return lo_t, hi_t
+
+
+def _parties_ranges(sc, who, arrays):
+    _, _, lo, hi, _ = party_arrays(sc, tuple(who), arrays)
+    return lo, hi
+
+
+def defender_offer(
+    w: War,
+    cost_range,
+    feasible: tuple[float, float] = (0.0, 1.0),
+    accept_min: float = 0.0,
+    fallback: float = -math.inf,
+) -> dict:
+    """The defender's best offer (the challenger's pie share) and the probability of war.
+
+    ``feasible`` is the interval of shares the defender side's red lines allow it to
+    offer; ``accept_min`` the least share the challenger's red lines let it accept;
+    ``fallback`` the challenger's share of what stands without a deal (the status
+    quo). The challenger's cost ``c_C`` is uniform on ``cost_range = (a, b)`` as the
+    defender sees it (known, ``w.cost_challenger``, when ``cost_range`` is None). The
+    defender offers the ``x`` in ``feasible`` that maximises Fearon's
+    ``F(x) (1 - x) + (1 - F(x)) (1 - p - c_D)``, ``F(x) = P(x >= p - c_C)``, preferring
+    peace on ties; with nothing binding this is
+    :func:`sim.models.crisis.fearon_optimal_offer`. If no feasible offer is one the
+    challenger may accept, ``offer`` is None. War comes when the war is worth more to
+    the challenger than both the offer it may accept and the fallback:
+    ``P(war) = P(p - c_C > max(x, fallback))``.
+    """
+    p, cd = w.p, w.cost_defender
+    lo, hi = max(0.0, feasible[0], accept_min), min(1.0, feasible[1])
+    W = 1.0 - p - cd
+    if cost_range is None:
+        a = b = w.cost_challenger
+    else:
+        a, b = float(cost_range[0]), float(cost_range[1])
+
+    def fight(v):
+        """P(p - c_C > v)."""
+        if b == a:
+            return 1.0 if p - a > v else 0.0
+        return float(np.clip((p - v - a) / (b - a), 0.0, 1.0))
+
+    def value(x):
+        f = 1.0 - fight(x) if b > a else (1.0 if x >= p - a else 0.0)
+        return f * (1.0 - x) + (1.0 - f) * W
+
+    unconstrained = p - a if b == a else p + min(0.5 * (cd - b), -a)
+    if lo > hi:
+        return {
+            "offer": None,
+            "p_war": fight(fallback),
+            "constrained": True,
+            "unconstrained_offer": float(min(max(unconstrained, 0.0), 1.0)),
+        }
+    cands = sorted({min(max(unconstrained, lo), hi), lo, hi}, reverse=True)
+    best = max(cands, key=lambda x: round(value(x), 12))
+    return {
+        "offer": float(best),
+        "p_war": fight(max(best, fallback)),
+        "constrained": bool(not lo <= unconstrained <= hi),
+        "unconstrained_offer": float(min(max(unconstrained, 0.0), 1.0)),
+    }
+
+
+def offer_limits(w: War, sc: Scenario, arrays: ScenarioArrays) -> tuple[tuple[float, float], float]:
+    """What the red lines allow: the shares the defender's side may offer (an interval,
+    empty when lo > hi) and the least share the challenger may accept."""
+    cr = sc.crisis
+    t_def = _offer_interval(w, sc, arrays, (w.defender, *cr.supporters))
+    t_ch = _offer_interval(w, sc, arrays, (w.challenger, *cr.challenger_supporters))
+    feasible = (
+        (w.share_of_fraction(t_def[0]), w.share_of_fraction(t_def[1]))
+        if t_def[0] <= t_def[1]
+        else (1.0, 0.0)
+    )
+    accept_min = w.share_of_fraction(t_ch[0]) if t_ch[0] <= t_ch[1] else math.inf
+    return feasible, accept_min
+
+
+def crisis(
+    sc: Scenario,
+    negotiation: str | None = None,
+    arrays: ScenarioArrays | None = None,
+    cost_challenger: float | None = None,
+    negotiated: dict | None = None,
+) -> dict:
+    """Crisis bargaining with force as the outside option, on the scenario's `[crisis]`.
+
+    Reports the sides' power and ``p``; the war lottery's value to each side; the
+    bargaining range ``[p - c_C, p + c_D]`` on the challenger's pie; the defender's
+    optimal offer when the challenger's cost is private (``cost_range``), with and
+    without the red lines of the defender's side and the challenger; and the
+    comparison with the negotiated outcome of ``negotiation`` (``nbs``,
+    ``alternating`` or ``status_quo``): the challenger fights when the war is worth
+    more to it than that outcome.
+    """
+    from sim.models.crisis import fearon_optimal_offer
+
+    cr = sc.crisis
+    if cr is None:
+        raise ValueError(f"{sc.name}: the scenario has no [crisis] section")
+    arrays = arrays if arrays is not None else sc.arrays()
+    negotiation = negotiation or cr.negotiation
+    w = war(sc, arrays, cost_challenger)
+    values = w.values()
+    rng = bargaining_range(w.p, w.cost_challenger, w.cost_defender)
+    # what the negotiation gives
+    if negotiated is None:
+        if negotiation == "nbs":
+            negotiated = nash(sc, arrays=arrays)
+        elif negotiation == "alternating":
+            negotiated, _ = alternating(sc, (w.challenger, w.defender), arrays=arrays)
+        elif negotiation != "status_quo":
+            raise ValueError(
+                f"negotiation: expected nbs, alternating or status_quo, got {negotiation!r}"
+            )
+    agreement = negotiated["agreement"] if negotiated is not None else {"reached": False}
+    if agreement["reached"]:
+        point = np.array([agreement["outcome"][i] for i in arrays.issue_ids])
+    else:
+        point = w.sides.status_quo[0]
+    share = w.share(point)
+    sq_share = w.share(w.sides.status_quo[0])
+    war_value = w.p - w.cost_challenger
+    fights = bool(math.isfinite(share) and war_value > max(share, sq_share))
+    feasible, accept_min = offer_limits(w, sc, arrays)
+    fearon = None
+    if cr.cost_range is not None:
+        a, b = cr.cost_range
+        free = fearon_optimal_offer(w.p, w.cost_defender, a, b)
+        bound = defender_offer(w, cr.cost_range, feasible, accept_min, sq_share)
+        fearon = {
+            "cost_range": [float(a), float(b)],
+            "offer": free["offer"],
+            "offer_position": _positions(w, free["offer"], arrays),
+            "p_war": free["p_war"],
+            "with_red_lines": {
+                "offer": bound["offer"],
+                "offer_position": None
+                if bound["offer"] is None
+                else _positions(w, bound["offer"], arrays),
+                "p_war": bound["p_war"],
+                "constrained": bound["constrained"],
+            },
+        }
+    record = {
+        "challenger": w.challenger,
+        "defender": w.defender,
+        "supporters": dict(cr.supporters),
+        "challenger_supporters": dict(cr.challenger_supporters),
+        "contested": list(cr.contested),
+        "power": {w.challenger: w.k_challenger, w.defender: w.k_defender},
+        "exponent": w.exponent,
+        "p": w.p,
+        "cost": {w.challenger: w.cost_challenger, w.defender: w.cost_defender},
+        "war_value": {w.challenger: float(values[0]), w.defender: float(values[1])},
+        "war_value_share": {w.challenger: war_value, w.defender: 1.0 - w.p - w.cost_defender},
+        "bargaining_range": [rng[0], rng[1]],
+        "offers_allowed": {
+            "defender_side": [feasible[0], feasible[1]] if feasible[0] <= feasible[1] else None,
+            "challenger_accepts_from": _num(accept_min),
+        },
+        "negotiation": {
+            "model": negotiation,
+            "reached": bool(agreement["reached"]),
+            "outcome": {iid: float(point[k]) for k, iid in enumerate(arrays.issue_ids)},
+            "share": _num(share),
+            "status_quo_share": _num(sq_share),
+            "war": fights,
+        },
+        "fearon": fearon,
+        "war": fights,
+    }
+    return record
+
+
+def _positions(w: War, share: float, arrays: ScenarioArrays) -> dict:
+    x = w.offer_point(share)
+    return {arrays.issue_ids[k]: float(x[k]) for k in w.contested}
+
+
+def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion ``k / n`` (95% by default)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    phat = k / n
+    den = 1.0 + z * z / n
+    centre = (phat + z * z / (2 * n)) / den
+    half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / den
+    return (max(0.0, centre - half), min(1.0, centre + half))

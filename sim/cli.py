@@ -513,6 +513,24 @@ def ensemble_cmd(
 
 def _print_ensemble(result) -> None:
     s = result.summary()
+    if result.model in ("nbs", "alternating"):
+        lo, hi = s["p_agreement_interval"]
+        click.echo(
+            f"{result.scenario.name}: {s['runs']} runs of {s['model']} between "
+            f"{', '.join(s['parties'])}, root seed {s['root_seed']}"
+        )
+        click.echo(f"P(agreement) = {s['p_agreement']:.3f}, 95% interval [{lo:.3f}, {hi:.3f}]")
+        if s.get("round"):
+            click.echo(f"agreement round: mean {s['round']['mean']:.1f}")
+        header = f"{'issue':<16} {'agreed: mean':>12} {'5%':>7} {'95%':>7}"
+        click.echo(header)
+        click.echo("-" * len(header))
+        for iid, st in s["outcome"].items():
+            if st is None:
+                click.echo(f"{iid[:16]:<16} {'-':>12}")
+            else:
+                click.echo(f"{iid[:16]:<16} {st['mean']:>12.2f} {st['p5']:>7.2f} {st['p95']:>7.2f}")
+        return
     if result.model == "crisis":
         lo, hi = s["p_war_interval"]
         c, d = s["challenger"], s["defender"]

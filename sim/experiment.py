@@ -197,6 +197,27 @@ def ensemble(
         table = execute(plan, out, executor, workers, progress)
 
     arrays = plan.scenario.arrays()
+    if plan.model in ("nbs", "alternating"):
+        from sim.models import bargain
+
+        metadata = parquet_metadata(plan)
+        sp = plan.spreads
+        metadata["sim.uncertainty"] = json.dumps(
+            {
+                "position_sd": sp.position_sd.tolist(),
+                "salience_sd": sp.salience_sd.tolist(),
+                "capability_cv": sp.capability_cv.tolist(),
+            }
+        )
+        if plan.model == "nbs":
+            nominal = bargain.nash(plan.scenario)
+        else:
+            nominal, _ = bargain.alternating(plan.scenario, table=False)
+        result = EnsembleResult(plan.scenario, plan.model, table, metadata, {"bargain": nominal})
+        if out is not None:
+            result.write(out)
+            finish_files(Path(out))
+        return result
     if plan.model == "crisis":
         from sim.models.bargain import crisis
 

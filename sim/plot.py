@@ -330,6 +330,85 @@ def sweep_heatmap(result, issue: str | None = None, ax=None, stat: str = "compro
     return fig
 
 
+def _war_sweep(result, ax, n_params: int, what: str, size):
+    """(figure, axes) for a crisis sweep over ``n_params`` parameters."""
+    if result.model != "crisis":
+        raise ValueError(f"{what} needs a crisis sweep; this one runs {result.model}")
+    if len(result.params) != n_params:
+        raise ValueError(
+            f"{what} needs a sweep over {n_params} parameter(s); this one has {len(result.params)}"
+        )
+    if ax is None:
+        fig, ax = plt.subplots(figsize=size)
+    return ax.figure, ax
+
+
+def _war_title(fig, result, ax) -> None:
+    if ax is None:
+        fig.suptitle(
+            f"{_plain(result.scenario.name)}: crisis, {result.runs} runs per point, "
+            f"root seed {result.root_seed} at every point",
+            fontsize=10,
+        )
+        fig.tight_layout()
+
+
+def sweep_war_lines(result, ax=None):
+    """A one-parameter crisis sweep: P(war) against the parameter with its Wilson 95%
+    interval as a band, and the defender's believed P(war) (mean over runs) dashed."""
+    fig, a = _war_sweep(result, ax, 1, "sweep_war_lines", (6.4, 4.0))
+    path = result.params[0].path
+    rows = result.table.sort_values(path)
+    x = rows[path].to_numpy(dtype=float)
+    a.fill_between(
+        x, rows["p_war_lo"], rows["p_war_hi"], color="#c0392b", alpha=0.2, lw=0,
+        label="95% interval (Wilson)",
+    )  # fmt: skip
+    a.plot(x, rows["p_war"], color="#c0392b", marker="o", ms=3, label="P(war): share of runs")
+    a.plot(
+        x, rows["p_war_believed"], color="0.3", ls="--", lw=1.4,
+        label="P(war) the defender believes (mean)",
+    )  # fmt: skip
+    a.set_ylim(-0.03, 1.03)
+    a.set_xlabel(_plain(path), fontsize=9)
+    a.set_ylabel("probability of war")
+    a.grid(alpha=0.3)
+    a.legend(fontsize=7, frameon=False)
+    _war_title(fig, result, ax)
+    return fig
+
+
+def sweep_war_heatmap(result, ax=None, stat: str = "p_war"):
+    """A two-parameter crisis sweep: a heatmap of P(war) (or another column, ``stat``)
+    with the values written in the cells, the first parameter up the side."""
+    fig, a = _war_sweep(result, ax, 2, "sweep_war_heatmap", (6.8, 4.8))
+    if stat not in result.table.columns:
+        raise ValueError(f"unknown statistic {stat!r}; expected a column of the sweep table")
+    p1, p2 = result.params
+    grid = result.table.pivot(index=p1.path, columns=p2.path, values=stat)
+    grid = grid.reindex(index=list(p1.values), columns=list(p2.values)).to_numpy(dtype=float)
+    unit = stat.startswith("p_war") or stat in ("p_mean", "share_with_offer")
+    lo, hi = (0.0, 1.0) if unit else (np.nanmin(grid), np.nanmax(grid))
+    im = a.imshow(grid, origin="lower", aspect="auto", cmap="viridis", vmin=lo, vmax=hi)
+    label = "P(war)" if stat == "p_war" else stat.replace("_", " ")
+    bar = fig.colorbar(im, ax=a, fraction=0.05, pad=0.03)
+    bar.ax.tick_params(labelsize=7)
+    bar.set_label(label, fontsize=8)
+    size = 7 if grid.size <= 64 else 6 if grid.size <= 144 else 5 if grid.size <= 400 else 0
+    if size:
+        mid = 0.5 * (lo + hi)
+        for (r, c), v in np.ndenumerate(grid):
+            a.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=size,
+                   color="black" if v > mid else "white")  # fmt: skip
+    _ticks(a, "x", p2.values)
+    _ticks(a, "y", p1.values)
+    a.set_xlabel(_plain(p2.path), fontsize=8)
+    a.set_ylabel(_plain(p1.path), fontsize=8)
+    a.set_title(label, fontsize=9)
+    _war_title(fig, result, ax)
+    return fig
+
+
 def ensemble_trajectories(result, issue: str | None = None, ax=None):
     """Positions by round in the runs whose trajectories an ensemble kept (``trajectories=K``).
 
@@ -866,4 +945,38 @@ def war_distribution(result, ax=None):
     )
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
+    return fig
+
+
+def agreement_distribution(result, issue: str | None = None, ax=None):
+    """A bargaining ensemble: per issue, the outcomes of the runs that reached agreement,
+    with the share of runs that did and its 95% interval in the title."""
+    runs = result.runs
+    s = result.summary()
+    agree = runs["agreement"].to_numpy(dtype=bool)
+    fig, axes, chosen = _issue_panels(result.scenario, issue, ax)
+    for a, iid in zip(axes, chosen, strict=True):
+        iss = result.scenario.issue(iid)
+        lo, hi = iss.scale
+        v = runs[f"{iid}.outcome"].to_numpy(dtype=float)[agree]
+        if v.size:
+            a.hist(v, bins=np.linspace(lo, hi, 41), color="tab:green", alpha=0.8)
+        else:
+            a.text(0.5, 0.5, "no run reached agreement", ha="center", va="center",
+                   transform=a.transAxes, color="0.4")  # fmt: skip
+        if iss.status_quo is not None:
+            a.axvline(iss.status_quo, color="0.3", ls=":", label="status quo")
+            a.legend(fontsize=7, frameon=False)
+        a.set_xlim(lo, hi)
+        a.set_title(_plain(iss.name or iid), fontsize=10)
+        a.set_xlabel("agreed outcome", fontsize=8)
+        a.set_ylabel("runs")
+    lo_, hi_ = s["p_agreement_interval"]
+    if ax is None:
+        fig.suptitle(
+            f"{_plain(result.scenario.name)}: {result.model}, {', '.join(map(_plain, s['parties']))}\n"
+            f"P(agreement) = {s['p_agreement']:.3f} [{lo_:.3f}, {hi_:.3f}] over {s['runs']} runs",
+            fontsize=10,
+        )
+        fig.tight_layout()
     return fig

@@ -337,6 +337,8 @@ class EnsembleResult:
         runs = self.runs
         if self.model == "crisis":
             return self._crisis_summary(runs)
+        if self.model in ("nbs", "alternating"):
+            return self._bargain_summary(runs)
         stopped = runs["stopped"].to_numpy()
         per_issue = {}
         for iid in self.scenario.issue_ids:
@@ -366,6 +368,59 @@ class EnsembleResult:
             "scenario_hash": self.metadata["sim.scenario_hash"],
             "sim_version": __version__,
         }
+
+    def _bargain_summary(self, runs: pd.DataFrame) -> dict:
+        from sim import __version__
+        from sim.models.bargain import wilson_interval
+
+        agree = runs["agreement"].to_numpy(dtype=bool)
+        k, n = int(agree.sum()), len(agree)
+        lo, hi = wilson_interval(k, n)
+        nominal = self.baseline["bargain"]
+
+        def stats(v):
+            v = np.asarray(v, dtype=np.float64)
+            if v.size == 0:
+                return None
+            out = {
+                "mean": float(np.mean(v)),
+                "std": float(np.std(v, ddof=1)) if v.size > 1 else 0.0,
+            }
+            for p, q in zip(PERCENTILES, np.percentile(v, PERCENTILES), strict=True):
+                out[f"p{p}"] = float(q)
+            return out
+
+        out = {
+            "scenario": self.scenario.name,
+            "model": self.model,
+            "runs": n,
+            "root_seed": self.root_seed,
+            "parties": nominal["parties"],
+            "p_agreement": k / n,
+            "p_agreement_interval": [lo, hi],
+            "confidence": 0.95,
+            "interval_method": "Wilson score",
+            "outcome": {
+                iid: stats(runs[f"{iid}.outcome"].to_numpy()[agree])
+                for iid in self.scenario.issue_ids
+            },
+            "utilities": {
+                pid: stats(runs[f"utility.{pid}"].to_numpy()[agree]) for pid in nominal["parties"]
+            },
+        }
+        if self.model == "alternating":
+            rounds = runs["round"].to_numpy()[agree]
+            out["round"] = stats(rounds)
+        out.update(
+            unperturbed={
+                "agreement": nominal["agreement"],
+                "message": nominal.get("message"),
+            },
+            uncertainty=json.loads(self.metadata.get("sim.uncertainty", "{}")),
+            scenario_hash=self.metadata["sim.scenario_hash"],
+            sim_version=__version__,
+        )
+        return out
 
     def _crisis_summary(self, runs: pd.DataFrame) -> dict:
         from sim import __version__
@@ -422,6 +477,8 @@ class EnsembleResult:
 
         if self.model == "crisis":
             return plot.war_distribution(self, ax=ax)
+        if self.model in ("nbs", "alternating"):
+            return plot.agreement_distribution(self, issue=issue, ax=ax)
         return plot.distribution(self, issue=issue, ax=ax)
 
     def plot_trajectories(self, issue: str | None = None, ax=None):
@@ -438,6 +495,13 @@ class EnsembleResult:
 
     def _repr_html_(self) -> str:
         s = self.summary()
+        if self.model in ("nbs", "alternating"):
+            lo, hi = s["p_agreement_interval"]
+            return (
+                f"<p><b>{html.escape(self.scenario.name)}</b>: {html.escape(self.model)} ensemble "
+                f"of {self.n_runs} runs (root seed {self.root_seed}): P(agreement) = "
+                f"{s['p_agreement']:.3f} [{lo:.3f}, {hi:.3f}] (95%)</p>"
+            )
         if self.model == "crisis":
             lo, hi = s["p_war_interval"]
             return (

@@ -125,11 +125,6 @@ def make_plan(
             raise ValueError(f"{name}: expected a finite number >= 0, got {v}")
     if model == "crisis" and scenario.crisis is None:
         raise ValueError(f"{scenario.name}: the crisis model needs a [crisis] section")
-    if model in ("nbs", "alternating"):
-        raise ValueError(
-            f"model {model!r}: ensembles run eum, compromise, median and crisis; "
-            "run nbs and alternating one at a time with sim run"
-        )
     rounds = scenario.model.rounds if rounds is None else int(rounds)
     if model != "eum":
         rounds = 0
@@ -155,13 +150,16 @@ def _chunk_task(
     rounds: int,
     static: bool,
     scenario: Scenario | None = None,
+    model: str = "eum",
 ) -> dict:
     """Perturb and run one chunk; the unit of work sent to threads, processes or a cluster.
 
-    ``scenario`` is given for the crisis model, which runs in Python per run.
+    ``scenario`` is given for the bargaining models, which run in Python per run.
     """
-    if scenario is not None:
+    if scenario is not None and model == "crisis":
         return crisis_chunk(scenario, arrays, sp, seeds)
+    if scenario is not None:
+        return bargain_chunk(scenario, arrays, sp, seeds, model)
     from sim.kernels.ensemble import run_chunk
 
     X, S, C = perturb(arrays, sp, seeds)
@@ -229,6 +227,40 @@ def crisis_chunk(sc: Scenario, arrays: ScenarioArrays, sp: Spreads, seeds: np.nd
     return {"crisis": out}
 
 
+def bargain_chunk(
+    sc: Scenario, arrays: ScenarioArrays, sp: Spreads, seeds: np.ndarray, model: str
+) -> dict:
+    """Nash bargaining or alternating offers on each run's perturbed inputs, between the
+    scenario's `[bargaining]` parties: whether they agree, the round, the outcome per
+    issue and each party's utility (NaN without agreement)."""
+    import dataclasses
+
+    from sim.models.bargain import alternating, nash
+    from sim.models.parties import default_parties
+
+    X, S, C = perturb(arrays, sp, seeds)
+    R = len(seeds)
+    ids = default_parties(sc, model)
+    m = len(arrays.issue_ids)
+    agree = np.zeros(R, dtype=bool)
+    rnd = np.full(R, -1, dtype=np.int64)
+    outcome = np.full((R, m), np.nan)
+    util = np.full((R, len(ids)), np.nan)
+    for r in range(R):
+        arr = dataclasses.replace(arrays, position=X[r], salience=S[r], capability=C[r])
+        if model == "nbs":
+            rec = nash(sc, ids, arrays=arr)
+        else:
+            rec, _ = alternating(sc, ids, arrays=arr, table=False)
+            rnd[r] = -1 if rec["round"] is None else rec["round"]
+        a = rec["agreement"]
+        if a["reached"]:
+            agree[r] = True
+            outcome[r] = [a["outcome"][i] for i in arrays.issue_ids]
+            util[r] = [a["utilities"][p] for p in ids]
+    return {"bargain": {"agreement": agree, "round": rnd, "outcome": outcome, "utility": util}}
+
+
 def init_worker(threads: int) -> None:
     """Set up a worker process: its share of numba threads; Ctrl-C is the parent's to handle."""
     import signal
@@ -243,6 +275,21 @@ def init_worker(threads: int) -> None:
 def _chunk_table(plan: Plan, index: int, out: dict) -> pa.Table:
     start, stop = plan.chunk_bounds(index)
     seeds = run_seeds(plan.seed, start, stop)
+    if "bargain" in out:
+        b = out["bargain"]
+        cols = {
+            "run": pa.array(np.arange(start, stop, dtype=np.int64)),
+            "seed": pa.array(seeds),
+            "agreement": pa.array(b["agreement"]),
+            "round": pa.array(b["round"]),
+        }
+        for k, iid in enumerate(plan.scenario.issue_ids):
+            cols[f"{iid}.outcome"] = pa.array(np.ascontiguousarray(b["outcome"][:, k]))
+        from sim.models.parties import default_parties
+
+        for i, pid in enumerate(default_parties(plan.scenario, plan.model)):
+            cols[f"utility.{pid}"] = pa.array(np.ascontiguousarray(b["utility"][:, i]))
+        return pa.table(cols)
     if "crisis" in out:
         cols = {"run": pa.array(np.arange(start, stop, dtype=np.int64)), "seed": pa.array(seeds)}
         for name in CRISIS_COLUMNS:
@@ -346,7 +393,8 @@ def execute(
     def args(i: int):
         start, stop = plan.chunk_bounds(i)
         seeds = run_seeds(plan.seed, start, stop)
-        extra = (plan.scenario,) if plan.model == "crisis" else ()
+        bargaining = plan.model in ("nbs", "alternating", "crisis")
+        extra = (plan.scenario, plan.model) if bargaining else ()
         return (arrays, plan.spreads, seeds, plan.rounds, static, *extra)
 
     own_pool = None

@@ -163,7 +163,8 @@ def alternating(
     deadline: int | None = None,
     arrays: ScenarioArrays | None = None,
     points: int = 201,
-) -> tuple[dict, pd.DataFrame]:
+    table: bool = True,
+) -> tuple[dict, pd.DataFrame | None]:
     """Alternating offers between two parties along their contract curve.
 
     The parties haggle over their Pareto frontier (:func:`sim.models.contract.contract_curve`),
@@ -226,7 +227,7 @@ def alternating(
     )
     used = deadline if rnd < 0 else int(rnd) + 1
     rows = []
-    for t in range(used):
+    for t in range(used if table else 0):
         # a party that can accept nothing demands more than the frontier holds; its
         # offer is then the frontier's end
         s_a = min(max(float(offers[t]), 0.0), 1.0) if not np.isnan(offers[t]) else 1.0
@@ -247,7 +248,7 @@ def alternating(
         for k, iid in enumerate(pt.issue_ids):
             row[f"position.{iid}"] = float(x[k])
         rows.append(row)
-    table = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows) if table else None
     reached = rnd >= 0
     outcome = position_at(curve, float(share_a)) if reached else None
     # is there any point on the frontier both can accept?
@@ -283,7 +284,7 @@ def alternating(
             f"({', '.join(p for i, p in enumerate(pt.ids) if res_red[i] >= res_u[i] and res_red[i] > 0) or 'disagreement values'} "
             "bound by red lines)"
         )
-    return record, table
+    return record, frame
 
 
 # ---- crisis -------------------------------------------------------------------------------

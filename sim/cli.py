@@ -637,7 +637,9 @@ def sweep_cmd(
     Writes a tidy table (a row per point per issue: the parameter values, the
     mean, std and 5/25/50/75/95% of the compromise and median forecasts, the share
     of converged runs, the number of runs) and a figure: lines with bands for one
-    parameter, heatmaps for two.
+    parameter, heatmaps for two. With --model crisis the table has a row per point
+    with P(war), its 95% interval and the mean probability of victory, and the
+    figure shows P(war) against the parameters.
     """
     from sim.distributed import SchedulerError
     from sim.grid import SweepError, sweep
@@ -685,6 +687,12 @@ def sweep_cmd(
 
 
 def _print_sweep(result, limit: int = 40) -> None:
+    if result.model == "crisis":
+        from sim.grid import war_lines
+
+        for line in war_lines(result, limit):
+            click.echo(line)
+        return
     paths = [p.path for p in result.params]
     issues = list(result.scenario.issue_ids)
     click.echo(

@@ -9,6 +9,10 @@ the runs at every point draw the same noise, so differences between points come
 from the parameter, not from sampling). With an output folder each finished point
 is saved atomically in ``points/`` beside a manifest, and an interrupted sweep
 resumes where it stopped and ends with the same ``sweep.parquet``.
+
+Sweeps run the models in `SWEEP_MODELS`, an ensemble at every point. The forecasting
+models give a row per point per issue; the crisis model a row per point with the
+probability of war and its 95% interval (`WAR_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,12 @@ MAX_POINTS = 100_000
 KINDS = ("compromise", "median")
 STATS = ("mean", "std", *(f"p{p}" for p in PERCENTILES))
 EXAMPLE = "e.g. actors.RUS.salience.enlargement=0.2:1.0:5"
+SWEEP_MODELS = ("eum", "compromise", "median", "crisis")
+# the crisis table after the parameter columns: one row per grid point
+WAR_COLUMNS = (
+    "p_war", "p_war_lo", "p_war_hi", "p_war_believed", "p_mean", "war_value_mean",
+    "share_with_offer", "runs",
+)  # fmt: skip
 
 
 class SweepError(ValueError):
@@ -196,7 +206,9 @@ def _point_path(out: Path, index: int) -> Path:
     return out / POINTS / f"point-{index:03d}.json"
 
 
-def _table(params, grid, issues, points) -> pd.DataFrame:
+def _table(params, grid, issues, points, model: str = "eum") -> pd.DataFrame:
+    if model == "crisis":
+        return _war_table(params, grid, points)
     rows = []
     for point, summary in zip(grid, points, strict=True):
         for iid in issues:
@@ -208,8 +220,82 @@ def _table(params, grid, issues, points) -> pd.DataFrame:
                 | {"share_converged": float(summary["share_converged"])}
                 | {"runs": int(summary["runs"])}
             )
-    types_ = {p.path: "int64" if isinstance(p.values[0], int) else "float64" for p in params}
-    return pd.DataFrame(rows).astype(types_ | {"runs": "int64"})
+    return pd.DataFrame(rows).astype(_param_types(params) | {"runs": "int64"})
+
+
+def _param_types(params) -> dict:
+    return {p.path: "int64" if isinstance(p.values[0], int) else "float64" for p in params}
+
+
+def _war_table(params, grid, points) -> pd.DataFrame:
+    """A crisis sweep: one row per grid point, the parameters then `WAR_COLUMNS`."""
+    rows = []
+    for point, s in zip(grid, points, strict=True):
+        lo, hi = s["p_war_interval"]
+        rows.append(
+            {p.path: v for p, v in zip(params, point, strict=True)}
+            | {
+                "p_war": float(s["p_war"]),
+                "p_war_lo": float(lo),
+                "p_war_hi": float(hi),
+                "p_war_believed": float(s["p_war_believed"]),
+                "p_mean": float(s["p"]["mean"]),
+                "war_value_mean": float(s["war_value"]["mean"]),
+                "share_with_offer": float(s["share_with_offer"]),
+                "runs": int(s["runs"]),
+            }
+        )
+    types_ = _param_types(params) | {c: "float64" for c in WAR_COLUMNS} | {"runs": "int64"}
+    return pd.DataFrame(rows, columns=[p.path for p in params] + list(WAR_COLUMNS)).astype(types_)
+
+
+def _war_point(s: dict) -> dict:
+    """What a crisis point keeps of its ensemble's summary (enough to rebuild its row)."""
+    keys = (
+        "runs", "p_war", "p_war_interval", "war_runs", "p_war_believed", "p", "war_value",
+        "share_with_offer", "offer", "unperturbed",
+    )  # fmt: skip
+    return {k: _finite(s[k]) for k in keys}
+
+
+def _finite(v):
+    """``v`` with every non-finite float as None (point files are strict JSON)."""
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_finite(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def war_lines(result: SweepResult, limit: int = 40) -> list[str]:
+    """A crisis sweep as text lines: P(war) with its 95% interval at each grid point."""
+    if result.model != "crisis":
+        raise ValueError(f"war_lines needs a crisis sweep; this one runs {result.model}")
+    paths = [p.path for p in result.params]
+    lines = [
+        f"{result.scenario.name}: sweep of {result.n_points} points, {result.runs} runs of "
+        f"{result.model} each, root seed {result.root_seed} at every point",
+        "P(war) with its 95% interval (Wilson) per point:",
+    ]
+    widths = [max(10, len(p)) for p in paths]
+    header = " ".join(f"{p:>{w}}" for p, w in zip(paths, widths, strict=True))
+    header += f" {'P(war)':>7} {'95% interval':>16} {'believed':>9} {'mean p':>7}"
+    lines += [header, "-" * len(header)]
+    t = result.table
+    for n, row in enumerate(t.itertuples(index=False)):
+        if n == limit:
+            lines.append(f"... {len(t) - limit} more points in the table")
+            break
+        key = row[: len(paths)]
+        r = dict(zip(t.columns, row, strict=True))
+        interval = f"[{r['p_war_lo']:.3f}, {r['p_war_hi']:.3f}]"
+        lines.append(
+            " ".join(f"{v:>{w}g}" for v, w in zip(key, widths, strict=True))
+            + f" {r['p_war']:>7.3f} {interval:>16} {r['p_war_believed']:>9.3f} {r['p_mean']:>7.3f}"
+        )
+    return lines
 
 
 # ---- the result ---------------------------------------------------------------------------
@@ -228,6 +314,11 @@ class SweepResult:
         One row per grid point per issue: the parameter values (columns named by
         their paths), ``issue``, ``compromise_mean, compromise_std, compromise_p5 ..
         compromise_p95``, the same for ``median``, ``share_converged`` and ``runs``.
+        For the crisis model one row per grid point: the parameter values, ``p_war``
+        (the share of runs that end in war), ``p_war_lo, p_war_hi`` (its Wilson 95%
+        interval), ``p_war_believed`` (the defender's P(war), mean over runs),
+        ``p_mean`` (the challenger's mean chance to win), ``war_value_mean`` (mean
+        ``p - c`` of the challenger), ``share_with_offer`` and ``runs``.
     metadata : dict
         Root seed, hashes, grid and versions (stored in ``sweep.parquet``).
     """
@@ -251,9 +342,19 @@ class SweepResult:
         return int(self.metadata["sim.root_seed"])
 
     def plot(self, issue: str | None = None, ax=None):
-        """One parameter: mean forecast with 5-95% and 25-75% bands; two: heatmaps."""
+        """One parameter: mean forecast with 5-95% and 25-75% bands; two: heatmaps.
+
+        Crisis: P(war) against the parameter with its 95% interval as a band (the
+        defender's believed P(war) dashed); for two parameters a heatmap of P(war).
+        """
         from sim import plot
 
+        if self.model == "crisis":
+            if issue is not None:
+                raise ValueError("a crisis sweep has one P(war) per point, not one per issue")
+            if len(self.params) == 1:
+                return plot.sweep_war_lines(self, ax=ax)
+            return plot.sweep_war_heatmap(self, ax=ax)
         if len(self.params) == 1:
             return plot.sweep_lines(self, issue=issue, ax=ax)
         return plot.sweep_heatmap(self, issue=issue, ax=ax)
@@ -283,6 +384,14 @@ class SweepResult:
 
     def _repr_html_(self) -> str:
         paths = [p.path for p in self.params]
+        if self.model == "crisis":
+            cols = ["p_war", "p_war_lo", "p_war_hi", "p_war_believed", "p_mean"]
+            return (
+                f"<p><b>{html.escape(self.scenario.name)}</b>: crisis sweep of {self.n_points} "
+                f"points ({self.runs} runs each, same root seed {self.root_seed} at every "
+                "point); P(war) with its 95% interval (Wilson)</p>"
+                + self.table.set_index(paths)[cols].to_html(float_format=lambda v: f"{v:.3f}")
+            )
         wide = self.table.pivot(index=paths, columns="issue", values="compromise_mean")
         wide = wide[list(self.scenario.issue_ids)]  # to_html escapes the names
         return (
@@ -321,6 +430,10 @@ def sweep(
     ``out``, finished points are saved in ``out/points/`` and an interrupted sweep
     resumes; the folder ends with ``sweep.parquet`` and ``sweep.png``.
 
+    ``model`` is one of `SWEEP_MODELS` (the scenario's ``[model] kind`` by default;
+    `SweepError` otherwise). With ``"crisis"`` the table has one row per point: the
+    probability of war, its 95% interval and the means of `WAR_COLUMNS`.
+
     Examples
     --------
     >>> import sim
@@ -337,11 +450,11 @@ def sweep(
     fixed = list(overrides or ())
     source, load = _loader(scenario, fixed)
     base = load([])
+    spreads = dict(position_sd=position_sd, salience_sd=salience_sd, capability_cv=capability_cv)
+    base_plan = _plan(base, runs, seed, model, spreads)
     grid = list(itertools.product(*(p.values for p in grid_params)))
     scenarios = _check_grid(grid_params, grid, load, source)
-    spreads = dict(position_sd=position_sd, salience_sd=salience_sd, capability_cv=capability_cv)
-    plans = [make_plan(sc, runs, seed, model, **spreads) for sc in scenarios]
-    base_plan = make_plan(base, runs, seed, model, **spreads)
+    plans = [_plan(sc, runs, seed, base_plan.model, spreads) for sc in scenarios]
     sweep_hash = hashlib.sha256()
     for plan in plans:
         sweep_hash.update(f"{plan.scenario_hash()}:{plan.options_hash()}\n".encode())
@@ -400,7 +513,9 @@ def sweep(
         raise Interrupted(len(points), len(grid), out) from None
     finally:
         bar.close()
-    table = _table(grid_params, grid, base.issue_ids, [points[i] for i in range(len(grid))])
+    table = _table(
+        grid_params, grid, base.issue_ids, [points[i] for i in range(len(grid))], base_plan.model
+    )
     metadata = parquet_metadata(base_plan)
     del metadata["sim.options_hash"]
     metadata.update(
@@ -417,6 +532,21 @@ def sweep(
     return result
 
 
+def _plan(scenario: Scenario, runs, seed, model, spreads):
+    """The ensemble plan of one point, or a `SweepError` for a model sweeps do not run."""
+    kind = model or scenario.model.kind
+    if kind not in SWEEP_MODELS:
+        raise SweepError(
+            f"model {kind!r}: sweeps support the models {', '.join(SWEEP_MODELS[:-1])} and "
+            f"{SWEEP_MODELS[-1]} (an ensemble at every grid point); run {kind} with sim run, "
+            "with --set for each value"
+        )
+    try:
+        return make_plan(scenario, runs, seed, kind, **spreads)
+    except ValueError as exc:
+        raise SweepError(str(exc)) from None
+
+
 def _run_points(params, grid, plans, points, out, executor, bar, spreads) -> None:
     for i, plan in enumerate(plans):
         if i in points:
@@ -429,13 +559,18 @@ def _run_points(params, grid, plans, points, out, executor, bar, spreads) -> Non
         point = {
             "index": i,
             "values": {p.path: v for p, v in zip(params, grid[i], strict=True)},
-            "runs": s["runs"],
-            "share_converged": s["share_converged"],
-            "forecast": {
-                iid: {kind: {st: f[kind][st] for st in STATS} for kind in KINDS}
-                for iid, f in s["forecast"].items()
-            },
         }
+        if plan.model == "crisis":
+            point |= _war_point(s)
+        else:
+            point |= {
+                "runs": s["runs"],
+                "share_converged": s["share_converged"],
+                "forecast": {
+                    iid: {kind: {st: f[kind][st] for st in STATS} for kind in KINDS}
+                    for iid, f in s["forecast"].items()
+                },
+            }
         if out is not None:
             text = json.dumps(point, indent=1, allow_nan=False) + "\n"
             write_atomic(_point_path(out, i), text)

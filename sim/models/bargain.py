@@ -11,6 +11,7 @@ and :mod:`sim.models.crisis`; the parties and the war lottery in
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -155,6 +156,64 @@ def _reservation(u_end_lo, u_end_hi, d) -> float:
     return max(0.0, (d - u_end_lo) / span)
 
 
+@dataclass(frozen=True)
+class Haggle:
+    """Everything alternating offers needs, resolved from a scenario (see :func:`haggle`)."""
+
+    parties: Parties
+    curve: object
+    strategies: dict
+    first: str
+    deadline: int
+    res_disagreement: list
+    res_red_lines: list
+
+    @property
+    def reservation(self) -> list[float]:
+        """Each party's reservation share: what its disagreement value and red lines need."""
+        return [max(self.res_disagreement[i], self.res_red_lines[i]) for i in range(2)]
+
+    @property
+    def kernel_reservation(self) -> list[float]:
+        # any reservation above 1 means the same to the kernel: nothing acceptable
+        return [min(r, 2.0) for r in self.reservation]
+
+
+def haggle(
+    sc: Scenario,
+    ids=None,
+    strategies: dict | None = None,
+    first: str | None = None,
+    deadline: int | None = None,
+    arrays: ScenarioArrays | None = None,
+    points: int = 201,
+) -> Haggle:
+    """Resolve two parties, their contract curve, strategies and reservation shares."""
+    from sim.models.contract import contract_curve, share_bounds
+
+    pt = parties(sc, ids, arrays, "alternating")
+    if len(pt) != 2:
+        raise ValueError(f"alternating offers takes two parties, got {len(pt)}: {pt.ids}")
+    A, B = pt.ids
+    first = first or sc.bargaining.first or A
+    if first not in pt.ids:
+        raise ValueError(f"first: expected {A} or {B}, got {first!r}")
+    deadline = int(deadline if deadline is not None else sc.bargaining.deadline)
+    strat = strategies_for(sc, pt.ids, strategies)
+    curve = contract_curve(
+        pt.ideal[0], pt.ideal[1], pt.salience[0], pt.salience[1], pt.width, pt.gamma, points
+    )
+    res_u = [
+        _reservation(curve.u_a[0], curve.u_a[-1], pt.disagreement[0]),
+        _reservation(curve.u_b[-1], curve.u_b[0], pt.disagreement[1]),
+    ]
+    res_red = [
+        share_bounds(curve, pt.lo[0], pt.hi[0], "a") if pt.feasible()[0] else math.inf,
+        share_bounds(curve, pt.lo[1], pt.hi[1], "b") if pt.feasible()[1] else math.inf,
+    ]
+    return Haggle(pt, curve, strat, first, deadline, res_u, res_red)
+
+
 def alternating(
     sc: Scenario,
     ids=None,
@@ -180,30 +239,13 @@ def alternating(
     ``discounted.<party>``, ``accepted`` and the offer's position on each issue.
     """
     from sim.kernels.bargaining import alternating_offers_first
-    from sim.models.contract import contract_curve, position_at, share_bounds
+    from sim.models.contract import position_at
 
-    pt = parties(sc, ids, arrays, "alternating")
-    if len(pt) != 2:
-        raise ValueError(f"alternating offers takes two parties, got {len(pt)}: {pt.ids}")
+    h = haggle(sc, ids, strategies, first, deadline, arrays, points)
+    pt, curve, strat, first, deadline = h.parties, h.curve, h.strategies, h.first, h.deadline
     A, B = pt.ids
-    first = first or sc.bargaining.first or A
-    if first not in pt.ids:
-        raise ValueError(f"first: expected {A} or {B}, got {first!r}")
-    deadline = int(deadline if deadline is not None else sc.bargaining.deadline)
-    strat = strategies_for(sc, pt.ids, strategies)
-    curve = contract_curve(
-        pt.ideal[0], pt.ideal[1], pt.salience[0], pt.salience[1], pt.width, pt.gamma, points
-    )
-    res_u = [
-        _reservation(curve.u_a[0], curve.u_a[-1], pt.disagreement[0]),
-        _reservation(curve.u_b[-1], curve.u_b[0], pt.disagreement[1]),
-    ]
-    res_red = [
-        share_bounds(curve, pt.lo[0], pt.hi[0], "a") if pt.feasible()[0] else math.inf,
-        share_bounds(curve, pt.lo[1], pt.hi[1], "b") if pt.feasible()[1] else math.inf,
-    ]
-    reservation = [max(res_u[i], res_red[i]) for i in range(2)]
-    kernel_res = [min(r, 2.0) for r in reservation]
+    res_u, res_red, reservation = h.res_disagreement, h.res_red_lines, h.reservation
+    kernel_res = h.kernel_reservation
     offers = np.empty(deadline)
     offers_b = np.empty(deadline)
     accepted = np.zeros(deadline, dtype=np.bool_)

@@ -196,6 +196,26 @@ def run_cmd(
             f"{source}: --focus {focus}: unknown actor; expected one of: {', '.join(sc.actors)}"
         )
     kind = model or sc.model.kind
+    given = [
+        name
+        for name, value in (
+            ("--parties", parties),
+            ("--strategy", strategies),
+            ("--first", first),
+            ("--weights", weights),
+            ("--negotiation", negotiation),
+        )
+        if value
+    ]
+    if given and kind not in ("nbs", "alternating", "crisis"):
+        raise InputError(
+            f"{' and '.join(given)}: options of the bargaining models; "
+            f"expected --model nbs, alternating or crisis (the model is {kind})"
+        )
+    if focus is not None and kind in ("nbs", "alternating", "crisis"):
+        raise InputError(
+            f"--focus: an option of the eum model's quadrant chart (the model is {kind})"
+        )
     if kind in ("nbs", "alternating", "crisis"):
         _run_bargain(sc, source, kind, rounds, out_dir, overrides, parties, strategies, first,
                      weights, negotiation)  # fmt: skip
@@ -476,6 +496,15 @@ def ensemble_cmd(
 
     out_dir = _out_dir(out)
     sc = _load(scenario, overrides)
+    if (model or sc.model.kind) == "crisis" and sc.crisis is None:
+        raise InputError(
+            f"{resolve(scenario)}: crisis: the crisis model needs a [crisis] section "
+            "(challenger, defender, contested, cost); see scenarios/README.md"
+        )
+    if trajectories and (model or sc.model.kind) in ("nbs", "alternating", "crisis"):
+        raise InputError(
+            "--trajectories: positions by round exist for eum, compromise and median only"
+        )
     try:
         result = ensemble(
             sc,

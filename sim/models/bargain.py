@@ -376,9 +376,10 @@ def defender_offer(
     ``F(x) (1 - x) + (1 - F(x)) (1 - p - c_D)``, ``F(x) = P(x >= p - c_C)``, preferring
     peace on ties; with nothing binding this is
     :func:`sim.models.crisis.fearon_optimal_offer`. If no feasible offer is one the
-    challenger may accept, ``offer`` is None. War comes when the war is worth more to
-    the challenger than both the offer it may accept and the fallback:
-    ``P(war) = P(p - c_C > max(x, fallback))``.
+    challenger may accept, or when offering none and letting the fallback stand
+    (at the risk of war) is worth more to the defender, ``offer`` is None. War comes
+    when the war is worth more to the challenger than both the offer it may accept
+    and the fallback: ``P(war) = P(p - c_C > max(x, fallback))``.
     """
     p, cd = w.p, w.cost_defender
     lo, hi = max(0.0, feasible[0], accept_min), min(1.0, feasible[1])
@@ -398,6 +399,11 @@ def defender_offer(
         f = 1.0 - fight(x) if b > a else (1.0 if x >= p - a else 0.0)
         return f * (1.0 - x) + (1.0 - f) * W
 
+    def keep():
+        """No acceptable offer: the status quo stands unless the challenger fights."""
+        f = fight(fallback)
+        return (1.0 - f) * (1.0 - fallback) + f * W
+
     unconstrained = p - a if b == a else p + min(0.5 * (cd - b), -a)
     if lo > hi:
         return {
@@ -408,6 +414,14 @@ def defender_offer(
         }
     cands = sorted({min(max(unconstrained, lo), hi), lo, hi}, reverse=True)
     best = max(cands, key=lambda x: round(value(x), 12))
+    if math.isfinite(fallback) and round(keep(), 12) > round(value(best), 12):
+        # offering nothing the challenger may accept, and risking war, is worth more
+        return {
+            "offer": None,
+            "p_war": fight(fallback),
+            "constrained": True,
+            "unconstrained_offer": float(min(max(unconstrained, 0.0), 1.0)),
+        }
     return {
         "offer": float(best),
         "p_war": fight(max(best, fallback)),
@@ -541,4 +555,7 @@ def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float
     den = 1.0 + z * z / n
     centre = (phat + z * z / (2 * n)) / den
     half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / den
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # exact at the ends (rounding would leave 1e-17 above 0 or below 1)
+    lo = 0.0 if k == 0 else max(0.0, min(centre - half, phat))
+    hi = 1.0 if k == n else min(1.0, max(centre + half, phat))
+    return (lo, hi)

@@ -398,6 +398,8 @@ def _clean_loc(loc: tuple) -> tuple:
             and not part.startswith("[")
         ):
             continue
+        if part == "Strategy" and len(out) >= 2 and out[-2] == "strategies":
+            continue  # the table branch of a strategy (a name or a table)
         out.append(part)
     return tuple(out)
 

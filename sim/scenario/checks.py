@@ -149,6 +149,72 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
                     )
                 )
     problems.extend(_check_bargaining(sc, issues))
+    problems.extend(_check_game(sc))
+    return problems
+
+
+def parse_game_strategy(text: str) -> tuple[str, float | None]:
+    """``name`` or ``name:parameter`` -> (name, parameter or None); ValueError if bad."""
+    from sim.scenario.schema import GAME_STRATEGIES
+
+    name, sep, param = text.partition(":")
+    name = name.strip()
+    if name not in GAME_STRATEGIES:
+        raise ValueError(
+            f"unknown strategy {name!r}; expected one of: {', '.join(GAME_STRATEGIES)}"
+        )
+    if not sep:
+        return name, None
+    if name not in ("generous_tit_for_tat", "random"):
+        raise ValueError(f"strategy {name!r} takes no parameter")
+    try:
+        value = float(param)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name}: expected a probability in [0, 1] after ':', got {param!r}")
+    return name, value
+
+
+def _check_game(sc: Scenario) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    game = sc.game
+    if game is None:
+        return problems
+    known = list(sc.actors) + list(sc.blocs)
+    for idx, dyad in enumerate(game.dyads):
+        a, b = dyad.actors
+        for j, pid in enumerate(dyad.actors):
+            if pid not in known:
+                problems.append(
+                    (
+                        f"game.dyads[{idx}].actors[{j}]",
+                        f"unknown actor or bloc {pid!r}; expected one of: {', '.join(known)}",
+                    )
+                )
+        if a == b:
+            problems.append((f"game.dyads[{idx}].actors", "expected two different parties"))
+        for pid in dyad.actors:
+            if pid in known and pid not in game.strategies:
+                problems.append(
+                    ("game.strategies", f"missing a strategy for {pid!r}, who plays in a dyad")
+                )
+    for pid, text in game.strategies.items():
+        if pid not in known:
+            problems.append(
+                (
+                    f"game.strategies.{pid}",
+                    f"unknown actor or bloc {pid!r}; expected one of: {', '.join(known)}",
+                )
+            )
+        try:
+            parse_game_strategy(text)
+        except ValueError as exc:
+            problems.append((f"game.strategies.{pid}", str(exc)))
+    pairs = [tuple(sorted(d.actors)) for d in game.dyads]
+    for pair, count in Counter(pairs).items():
+        if count > 1:
+            problems.append(("game.dyads", f"dyad {pair[0]}-{pair[1]} is listed {count} times"))
     return problems
 
 

@@ -64,4 +64,6 @@ def to_toml(sc: Scenario) -> str:
     _table(lines, "[bargaining]", data["bargaining"])
     if data.get("crisis") is not None:
         _table(lines, "[crisis]", data["crisis"])
+    if data.get("game") is not None:
+        _table(lines, "[game]", data["game"])
     return "\n".join(lines)

@@ -93,6 +93,8 @@ def set_path(raw: dict, path: str, value: Any, source: str) -> None:
                     ["bargaining"],
                     ["bargaining", "strategies"],
                     ["crisis"],
+                    ["game"],
+                    ["game", "strategies"],
                 ) or (depth >= 2 and walked and walked[0] in ("actors", "blocs")):
                     node[part] = {}
                 elif walked == [] and part in (
@@ -102,6 +104,7 @@ def set_path(raw: dict, path: str, value: Any, source: str) -> None:
                     "uncertainty",
                     "bargaining",
                     "crisis",
+                    "game",
                 ):
                     node[part] = {}
                 else:

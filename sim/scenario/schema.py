@@ -287,6 +287,66 @@ class Uncertainty(_Strict):
     issues: Annotated[dict[Id, Noise], _freeze] = Field(default_factory=FrozenDict)
 
 
+GAME_NAMES = ("prisoners_dilemma", "chicken", "stag_hunt", "deadlock")
+"""Named 2x2 games (payoffs in :mod:`sim.models.games`)."""
+
+GAME_STRATEGIES = (
+    "cooperator",
+    "defector",
+    "tit_for_tat",
+    "suspicious_tit_for_tat",
+    "tit_for_two_tats",
+    "grudger",
+    "alternator",
+    "win_stay_lose_shift",
+    "generous_tit_for_tat",
+    "random",
+)
+"""Strategies of the repeated games; ``generous_tit_for_tat:q`` and ``random:p`` take a
+probability."""
+
+
+class Symmetric(_Strict):
+    """A symmetric 2x2 game by its four payoffs: reward, sucker, temptation, punishment."""
+
+    R: Finite
+    S: Finite
+    T: Finite
+    P: Finite
+
+
+Bimatrix = tuple[
+    tuple[tuple[Finite, Finite], tuple[Finite, Finite]],
+    tuple[tuple[Finite, Finite], tuple[Finite, Finite]],
+]
+GameSpec = Literal["prisoners_dilemma", "chicken", "stag_hunt", "deadlock"] | Symmetric | Bimatrix
+
+
+class Dyad(_Strict):
+    """Two parties (actors or blocs) that play a repeated game, with its payoffs."""
+
+    actors: tuple[Id, Id]
+    payoffs: GameSpec | None = None
+
+
+class Game(_Strict):
+    """The `[game]` table: repeated 2x2 games between dyads of the scenario's parties.
+
+    ``payoffs``: a named game, ``{ R, S, T, P }`` for a symmetric one, or a bimatrix
+    ``[[[CC row, CC col], [CD row, CD col]], [[DC row, DC col], [DD row, DD col]]]``.
+    ``dyads``: who plays whom (each may name its own payoffs). ``strategies``: each
+    party's strategy, ``name`` or ``name:parameter``. ``turns``, ``noise`` (the
+    probability that an action flips) and ``repetitions`` for tournaments.
+    """
+
+    payoffs: GameSpec = "prisoners_dilemma"
+    turns: Annotated[int, Strict(), Field(ge=1, le=1_000_000)] = 200
+    noise: Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
+    repetitions: Annotated[int, Strict(), Field(ge=1, le=100_000)] = 10
+    dyads: tuple[Dyad, ...] = ()
+    strategies: Annotated[dict[Id, str], _freeze] = Field(default_factory=FrozenDict)
+
+
 class Scenario(_Strict):
     """A validated negotiation scenario (frozen). Build it with :func:`sim.load_scenario`."""
 
@@ -299,6 +359,7 @@ class Scenario(_Strict):
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
     bargaining: Bargaining = Field(default_factory=Bargaining)
     crisis: Crisis | None = None
+    game: Game | None = None
 
     # ---- convenience views -------------------------------------------------
     @property

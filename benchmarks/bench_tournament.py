@@ -20,7 +20,7 @@ It prints turns per second of
   the threads have enough matches to share; on the larger one ``cpu/wall`` (CPU
   time over wall time) near 2 on 2 threads says both really ran (the small one is
   too short, about a millisecond, for the CPU clock);
-- the reference: ``ref_match`` from ``tests/test_games_kernel.py``, the pure-Python
+- the reference: ``ref_match`` from ``tests/reference.py``, the pure-Python
   implementation the tests hold the kernel to, playing the same 360 matches one by
   one in this process;
 
@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:
 
 from sim.kernels import games as K  # noqa: E402
 from sim.models import games as G  # noqa: E402
-from tests.test_games_kernel import ref_match  # noqa: E402
+from tests.reference import ref_match  # noqa: E402
 
 STRATEGIES = [
     "cooperator", "defector", "tit_for_tat", "grudger", "tit_for_two_tats",

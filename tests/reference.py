@@ -1,6 +1,7 @@
-"""A slow, plain-Python reference of the baselines and the expected-utility model.
+"""A slow, plain-Python reference of the baselines, the expected-utility model and
+repeated 2x2 games.
 
-Written from DESIGN.md sections 5.1 and 5.2, not from the numba kernels, so the
+Written from DESIGN.md sections 5.1, 5.2 and 5.6, not from the numba kernels, so the
 tests can hold the kernels to it. No numba, no numpy arithmetic: lists, loops and
 ``math``. Inputs may be numpy arrays; they are turned into lists of floats first.
 
@@ -306,3 +307,75 @@ def eum_run(X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds):
     """
     out = eum_run_detailed(X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds)
     return out["history"], out["rounds"], out["stopped"], out["cycle_length"]
+
+
+# ---- 5.6 repeated games -----------------------------------------------------
+# A match of two strategies with plain ints and lists, and the kernels' generator
+# (splitmix64) in Python ints; sim.kernels.games is held to it bit for bit.
+MASK = (1 << 64) - 1
+
+
+class RefRandom:
+    """splitmix64 (Steele, Lea and Flood 2014; Vigna's C version) in plain Python ints."""
+
+    def __init__(self, seed: int):
+        self.state = int(seed) & MASK
+
+    def next_u64(self) -> int:
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        return z ^ (z >> 31)
+
+    def uniform(self) -> float:
+        return (self.next_u64() >> 11) / 2**53
+
+
+def ref_move(name: str, param: float, own: list[int], opp: list[int], rng: RefRandom) -> int:
+    """What ``name`` plays next, given the moves so far (0 = C, 1 = D)."""
+    t = len(own)
+    if name == "cooperator":
+        return 0
+    if name == "defector":
+        return 1
+    if name == "tit_for_tat":
+        return 0 if t == 0 else opp[-1]
+    if name == "suspicious_tit_for_tat":
+        return 1 if t == 0 else opp[-1]
+    if name == "tit_for_two_tats":
+        return 1 if opp[-2:] == [1, 1] else 0
+    if name == "grudger":
+        return 1 if 1 in opp else 0
+    if name == "alternator":
+        return 0 if t == 0 else 1 - own[-1]
+    if name == "win_stay_lose_shift":
+        if t == 0:
+            return 0
+        return own[-1] if opp[-1] == 0 else 1 - own[-1]
+    if name == "generous_tit_for_tat":
+        if t == 0 or opp[-1] == 0:
+            return 0
+        return 0 if rng.uniform() < param else 1
+    if name == "random":
+        return 0 if rng.uniform() < param else 1
+    raise ValueError(name)
+
+
+def ref_match(a, pa, b, pb, pay, turns, noise, seed):
+    rng = RefRandom(seed)
+    ha: list[int] = []
+    hb: list[int] = []
+    ta = tb = 0.0
+    for _ in range(turns):
+        x = ref_move(a, pa, ha, hb, rng)
+        y = ref_move(b, pb, hb, ha, rng)
+        if rng.uniform() < noise:
+            x = 1 - x
+        if rng.uniform() < noise:
+            y = 1 - y
+        ha.append(x)
+        hb.append(y)
+        ta = ta + float(pay[x][y][0])
+        tb = tb + float(pay[x][y][1])
+    return ha, hb, ta, tb

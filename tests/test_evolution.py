@@ -1,4 +1,4 @@
-"""Evolution on tournament payoffs (sim.models.games): the replicator dynamics, the Moran
+"""Evolution on tournament payoffs (sim.models.evolution): the replicator dynamics, the Moran
 process and fixation probabilities against their closed forms."""
 
 from __future__ import annotations

@@ -1,0 +1,59 @@
+"""What the commands share: bad input as exit code 2, loading a scenario, the
+--out folder, the finite-number callback and the decorator that bundles options."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import click
+
+from sim.scenario import ScenarioError, load_scenario
+
+
+def _finite(ctx, param, value):
+    """Reject nan and inf where a finite number is expected."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"expected a finite number, got {value}")
+    return value
+
+
+def _stack(*decorators):
+    """Several click options as one decorator, in the order given."""
+
+    def apply(func):
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
+class InputError(click.ClickException):
+    """Bad input: printed without a traceback, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+def _load(scenario, overrides=()):
+    try:
+        return load_scenario(scenario, list(overrides))
+    except ScenarioError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _out_dir(out: str | None) -> Path | None:
+    if out is None:
+        return None
+    path = Path(out)
+    try:
+        if path.exists() and not path.is_dir():
+            raise InputError(
+                f"--out {out}: exists and is not a folder; expected a folder to write into"
+            )
+    except OSError as exc:
+        raise InputError(f"--out {out}: {exc.strerror}; expected a folder to write into") from None
+    return path

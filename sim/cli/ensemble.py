@@ -1,0 +1,371 @@
+"""sim ensemble and sim sweep: perturbed runs of a scenario, at one point or over a grid."""
+
+from __future__ import annotations
+
+import click
+
+from sim.cli._common import InputError, _finite, _load, _out_dir, _stack
+from sim.models import MODELS
+from sim.scenario import ScenarioError, resolve
+
+_spread_options = _stack(
+    click.option(
+        "--position-sd",
+        type=click.FloatRange(0, None),
+        callback=_finite,
+        default=None,
+        help="Position noise in scale units (replaces [uncertainty] position_sd).",
+    ),
+    click.option(
+        "--salience-sd",
+        type=click.FloatRange(0, None),
+        callback=_finite,
+        default=None,
+        help="Salience noise (replaces [uncertainty] salience_sd).",
+    ),
+    click.option(
+        "--capability-cv",
+        type=click.FloatRange(0, None),
+        callback=_finite,
+        default=None,
+        help="Capability spread as a coefficient of variation (replaces [uncertainty] capability_cv).",
+    ),
+)
+_execution_options = _stack(
+    click.option(
+        "--workers",
+        type=click.IntRange(1, 1024),
+        default=None,
+        help="Run chunks in K processes (spawned), or K workers with --scheduler local.",
+    ),
+    click.option(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Run chunks on a dask.distributed scheduler; 'local' starts one on 127.0.0.1.",
+    ),
+)
+
+
+@click.command("ensemble")
+@click.argument("scenario", required=False)
+@click.option(
+    "--runs",
+    type=click.IntRange(1, 100_000_000),
+    default=1000,
+    show_default=True,
+    help="Number of perturbed runs.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=0,
+    show_default=True,
+    help="Root seed; each run's seed is spawned from it.",
+)
+@click.option(
+    "--model",
+    "model",
+    type=click.Choice(MODELS),
+    default=None,
+    help="Model to run (default: the scenario's [model] kind).",
+)
+@click.option("--rounds", type=click.IntRange(0, 10_000), default=None, help="Round limit per run.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for runs.parquet, summary.json, distribution.png; resumable.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a field before running (repeatable), as for sim run.",
+)
+@_spread_options
+@_execution_options
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1, 10_000_000),
+    default=None,
+    help="Runs per chunk (the unit written to disk and resumed).",
+)
+@click.option(
+    "--trajectories",
+    type=click.IntRange(0, 100_000),
+    default=0,
+    help="Keep the full trajectories of the first K runs (trajectories.parquet).",
+)
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def ensemble_cmd(
+    scenario,
+    runs,
+    seed,
+    model,
+    rounds,
+    out,
+    overrides,
+    position_sd,
+    salience_sd,
+    capability_cv,
+    workers,
+    scheduler,
+    chunk_size,
+    trajectories,
+    quiet,
+) -> None:
+    """Run RUNS perturbed copies of SCENARIO and report the distribution of forecasts."""
+    from sim.distributed import SchedulerError
+    from sim.experiment import ensemble
+    from sim.runner import Interrupted, ManifestMismatch
+
+    out_dir = _out_dir(out)
+    sc = _load(scenario, overrides)
+    if (model or sc.model.kind) == "crisis" and sc.crisis is None:
+        raise InputError(
+            f"{resolve(scenario)}: crisis: the crisis model needs a [crisis] section "
+            "(challenger, defender, contested, cost); see scenarios/README.md"
+        )
+    if trajectories and (model or sc.model.kind) in ("nbs", "alternating", "crisis"):
+        raise InputError(
+            "--trajectories: positions by round exist for eum, compromise and median only"
+        )
+    try:
+        result = ensemble(
+            sc,
+            runs=runs,
+            seed=seed,
+            model=model,
+            rounds=rounds,
+            position_sd=position_sd,
+            salience_sd=salience_sd,
+            capability_cv=capability_cv,
+            out=out_dir,
+            workers=workers,
+            scheduler=scheduler,
+            chunk_size=chunk_size,
+            trajectories=trajectories,
+            progress=not quiet,
+        )
+    except ManifestMismatch as exc:
+        raise InputError(str(exc)) from None
+    except SchedulerError as exc:
+        raise InputError(str(exc)) from None
+    except Interrupted as exc:
+        if exc.out is not None:
+            click.echo(
+                f"interrupted: {exc.done} of {exc.total} chunks are saved in {exc.out}; "
+                "run the same command again to resume",
+                err=True,
+            )
+        raise
+    _print_ensemble(result)
+    if out_dir is not None:
+        extra = ", trajectories.parquet, trajectories.png" if trajectories else ""
+        click.echo(f"wrote runs.parquet, summary.json, distribution.png{extra} to {out_dir}")
+
+
+def _print_ensemble(result) -> None:
+    s = result.summary()
+    if result.model in ("nbs", "alternating"):
+        lo, hi = s["p_agreement_interval"]
+        click.echo(
+            f"{result.scenario.name}: {s['runs']} runs of {s['model']} between "
+            f"{', '.join(s['parties'])}, root seed {s['root_seed']}"
+        )
+        click.echo(f"P(agreement) = {s['p_agreement']:.3f}, 95% interval [{lo:.3f}, {hi:.3f}]")
+        if s.get("round"):
+            click.echo(f"agreement round: mean {s['round']['mean']:.1f}")
+        header = f"{'issue':<16} {'agreed: mean':>12} {'5%':>7} {'95%':>7}"
+        click.echo(header)
+        click.echo("-" * len(header))
+        for iid, st in s["outcome"].items():
+            if st is None:
+                click.echo(f"{iid[:16]:<16} {'-':>12}")
+            else:
+                click.echo(f"{iid[:16]:<16} {st['mean']:>12.2f} {st['p5']:>7.2f} {st['p95']:>7.2f}")
+        return
+    if result.model == "crisis":
+        lo, hi = s["p_war_interval"]
+        c, d = s["challenger"], s["defender"]
+        click.echo(
+            f"{result.scenario.name}: {s['runs']} crisis runs, root seed {s['root_seed']}; "
+            f"{c} against {d}"
+        )
+        click.echo(f"P(war) = {s['p_war']:.3f}, 95% interval [{lo:.3f}, {hi:.3f}] (Wilson)")
+        click.echo(
+            f"P({c} wins): mean {s['p']['mean']:.3f}, 5-95% {s['p']['p5']:.3f} - {s['p']['p95']:.3f}; "
+            f"runs with an offer both sides' red lines allow: {s['share_with_offer']:.1%}"
+        )
+        u = s["unperturbed"]
+        if u["p_war"] is not None:
+            click.echo(
+                f"unperturbed, closed form: P(war) = {u['p_war']:.3f} within the red lines, "
+                f"{u['p_war_without_red_lines']:.3f} without them"
+            )
+        return
+    click.echo(
+        f"{result.scenario.name}: {s['runs']} runs of {s['model']}, root seed {s['root_seed']}; "
+        f"converged {s['share_converged']:.1%}, cycle {s['share_cycle']:.1%}, "
+        f"round limit {s['share_limit']:.1%}"
+    )
+    header = f"{'issue':<16} {'compromise: mean':>16} {'5%':>7} {'95%':>7}   {'median: mean':>12} {'5%':>7} {'95%':>7}"
+    click.echo(header)
+    click.echo("-" * len(header))
+    for iid, f in s["forecast"].items():
+        c, m = f["compromise"], f["median"]
+        click.echo(
+            f"{iid[:16]:<16} {c['mean']:>16.2f} {c['p5']:>7.2f} {c['p95']:>7.2f}   "
+            f"{m['mean']:>12.2f} {m['p5']:>7.2f} {m['p95']:>7.2f}"
+        )
+
+
+@click.command("sweep")
+@click.argument("scenario", required=False)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    required=True,
+    metavar="PATH=START:STOP:NUM",
+    help="A field to sweep (a --set path) over numpy.linspace(START, STOP, NUM), "
+    "e.g. actors.RUS.salience.enlargement=0.2:1.0:5 (repeatable: the grid is the product).",
+)
+@click.option(
+    "--runs",
+    type=click.IntRange(1, 100_000_000),
+    default=1000,
+    show_default=True,
+    help="Perturbed runs per grid point.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=0,
+    show_default=True,
+    help="Root seed, the same at every grid point (common random numbers).",
+)
+@click.option(
+    "--model",
+    "model",
+    type=click.Choice(MODELS),
+    default=None,
+    help="Model to run (default: the scenario's [model] kind).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for sweep.parquet and sweep.png; resumable.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a field before the grid is applied (repeatable), as for sim run.",
+)
+@_spread_options
+@_execution_options
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def sweep_cmd(
+    scenario,
+    params,
+    runs,
+    seed,
+    model,
+    out,
+    overrides,
+    position_sd,
+    salience_sd,
+    capability_cv,
+    workers,
+    scheduler,
+    quiet,
+) -> None:
+    """Run an ensemble of RUNS at every point of a grid over fields of SCENARIO.
+
+    Every grid point uses the same root seed (common random numbers): the runs at
+    each point draw the same noise, so differences between points come from the
+    parameter, not from sampling. All points are checked before any work starts.
+    Writes a tidy table (a row per point per issue: the parameter values, the
+    mean, std and 5/25/50/75/95% of the compromise and median forecasts, the share
+    of converged runs, the number of runs) and a figure: lines with bands for one
+    parameter, heatmaps for two. With --model crisis the table has a row per point
+    with P(war), its 95% interval and the mean probability of victory, and the
+    figure shows P(war) against the parameters.
+    """
+    from sim.distributed import SchedulerError
+    from sim.grid import SweepError, sweep
+    from sim.runner import Interrupted, ManifestMismatch
+
+    out_dir = _out_dir(out)
+    try:
+        result = sweep(
+            scenario,
+            params=list(params),
+            runs=runs,
+            seed=seed,
+            model=model,
+            position_sd=position_sd,
+            salience_sd=salience_sd,
+            capability_cv=capability_cv,
+            overrides=list(overrides),
+            out=out_dir,
+            workers=workers,
+            scheduler=scheduler,
+            progress=not quiet,
+        )
+    except (SweepError, ScenarioError, ManifestMismatch) as exc:
+        raise InputError(str(exc)) from None
+    except SchedulerError as exc:
+        raise InputError(str(exc)) from None
+    except OSError as exc:
+        if out_dir is None:
+            raise
+        raise InputError(
+            f"--out {out_dir}: cannot write: {exc.strerror or exc}; expected a writable folder"
+        ) from None
+    except Interrupted as exc:
+        if exc.out is not None:
+            click.echo(
+                f"interrupted: {exc.done} of {exc.total} grid points are saved in {exc.out}; "
+                "run the same command again to resume",
+                err=True,
+            )
+        raise
+    _print_sweep(result)
+    if out_dir is not None:
+        files = "sweep.parquet, sweep.png" if len(result.params) <= 2 else "sweep.parquet"
+        click.echo(f"wrote {files} to {out_dir}")
+
+
+def _print_sweep(result, limit: int = 40) -> None:
+    if result.model == "crisis":
+        from sim.grid import war_lines
+
+        for line in war_lines(result, limit):
+            click.echo(line)
+        return
+    paths = [p.path for p in result.params]
+    issues = list(result.scenario.issue_ids)
+    click.echo(
+        f"{result.scenario.name}: sweep of {result.n_points} points, {result.runs} runs of "
+        f"{result.model} each, root seed {result.root_seed} at every point"
+    )
+    click.echo("mean compromise forecast per issue:")
+    wide = result.table.pivot(index=paths, columns="issue", values="compromise_mean")[issues]
+    widths = [max(10, len(p)) for p in paths]
+    header = " ".join(f"{p:>{w}}" for p, w in zip(paths, widths, strict=True))
+    header += "".join(f" {i[:11]:>11}" for i in issues)
+    click.echo(header)
+    click.echo("-" * len(header))
+    for n, (key, row) in enumerate(wide.iterrows()):
+        if n == limit:
+            click.echo(f"... {len(wide) - limit} more points in the table")
+            break
+        key = key if isinstance(key, tuple) else (key,)
+        line = " ".join(f"{v:>{w}g}" for v, w in zip(key, widths, strict=True))
+        click.echo(line + "".join(f" {v:>11.2f}" for v in row))

@@ -1,0 +1,252 @@
+"""One run of a position-moving model (eum, compromise, median), and a scenario as HTML."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.kernels.eum import EVENT_NAMES
+from sim.models.trajectory import Trajectory, baseline_forecasts, forecast
+from sim.results._files import figure_bytes, write_atomic
+from sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One run of a model on a scenario.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    model : str
+        ``"eum"``, ``"compromise"`` or ``"median"``.
+    trajectory : Trajectory
+        Positions per round, events, how the run stopped.
+    round_limit : int
+    source : str
+        Where the scenario came from (a file path or a shipped name).
+    overrides : tuple of str
+        The ``path=value`` counterfactuals applied.
+    """
+
+    scenario: Scenario
+    model: str
+    trajectory: Trajectory
+    round_limit: int
+    source: str = ""
+    overrides: tuple[str, ...] = field(default_factory=tuple)
+
+    # ---- scalars
+    @property
+    def rounds(self) -> int:
+        return self.trajectory.rounds
+
+    @property
+    def stopped(self) -> str:
+        return self.trajectory.stopped
+
+    @property
+    def cycle_length(self) -> int:
+        return self.trajectory.cycle_length
+
+    # ---- tables
+    def forecast(self) -> pd.DataFrame:
+        """Per issue: initial and final compromise and weighted median (final: mean over a cycle)."""
+        arrays = self.scenario.arrays()
+        comp0, med0 = baseline_forecasts(
+            arrays.capability, arrays.salience, self.trajectory.positions[0]
+        )
+        comp, med = forecast(arrays.capability, arrays.salience, self.trajectory)
+        return pd.DataFrame(
+            {
+                "issue": list(arrays.issue_ids),
+                "initial_compromise": comp0,
+                "initial_median": med0,
+                "compromise": comp,
+                "median": med,
+            }
+        ).set_index("issue")
+
+    def trajectories(self) -> pd.DataFrame:
+        """Tidy positions: columns ``round, issue, actor, position``; round 0 is the start."""
+        pos = self.trajectory.positions
+        R, m, n = pos.shape
+        issues = np.array(self.scenario.issue_ids, dtype=object)
+        actors = np.array(self.scenario.actor_ids, dtype=object)
+        return pd.DataFrame(
+            {
+                "round": np.repeat(np.arange(R), m * n),
+                "issue": np.tile(np.repeat(issues, n), R),
+                "actor": np.tile(actors, R * m),
+                "position": pos.reshape(-1),
+            }
+        )
+
+    def offers_sent(self) -> np.ndarray:
+        """(rounds, m, n) int64: how many offers (challenges) each actor made in each round.
+
+        Actor i challenges j when its expected utility of doing so is positive and j
+        stands elsewhere (``sim.kernels.eum.actor_decision``); recomputed from each
+        round's starting positions with the same kernel the run used.
+        """
+        from sim.models.eum import expected_utility_matrix
+
+        t = self.trajectory
+        R, m, n = t.events.shape
+        out = np.zeros((R, m, n), dtype=np.int64)
+        if self.model != "eum":
+            return out
+        arrays = self.scenario.arrays()
+        for r in range(R):
+            for k in range(m):
+                x = t.positions[r, k]
+                EU, *_ = expected_utility_matrix(arrays, k, x)
+                out[r, k] = ((EU > 0.0) & (x[None, :] != x[:, None])).sum(axis=1)
+        return out
+
+    def events(self) -> pd.DataFrame:
+        """Tidy events, one row per actor per issue per round: ``round, issue, actor,
+        offers_sent, event, offer_from, clipped`` (the offer taken, if any, and whether a
+        red line clipped the move)."""
+        t = self.trajectory
+        R, m, n = t.events.shape
+        issues = np.array(self.scenario.issue_ids, dtype=object)
+        actors = np.array(self.scenario.actor_ids, dtype=object)
+        names = np.array(EVENT_NAMES, dtype=object)
+        senders = t.senders.reshape(-1)
+        return pd.DataFrame(
+            {
+                "round": np.repeat(np.arange(1, R + 1), m * n),
+                "issue": np.tile(np.repeat(issues, n), R),
+                "actor": np.tile(actors, R * m),
+                "offers_sent": self.offers_sent().reshape(-1),
+                "event": names[t.events.reshape(-1)] if R else np.array([], dtype=object),
+                "offer_from": np.where(senders >= 0, actors[np.maximum(senders, 0)], "")
+                if R
+                else np.array([], dtype=object),
+                "clipped": t.clipped.reshape(-1),
+            }
+        )
+
+    def summary(self) -> dict:
+        """What ``summary.json`` holds."""
+        from sim import __version__
+
+        fc = self.forecast()
+        arrays = self.scenario.arrays()
+        risk = self.scenario.payoffs.risk
+        return {
+            "scenario": self.scenario.name,
+            "source": self.source,
+            "model": self.model,
+            "rounds": self.rounds,
+            "round_limit": self.round_limit,
+            "stopped": self.stopped,
+            "cycle_length": self.cycle_length,
+            "forecast": {
+                iid: {"compromise": float(row.compromise), "median": float(row["median"])}
+                for iid, row in fc.iterrows()
+            },
+            "initial": {
+                iid: {
+                    "compromise": float(row.initial_compromise),
+                    "median": float(row.initial_median),
+                }
+                for iid, row in fc.iterrows()
+            },
+            "parameters": {
+                "Q": arrays.Q,
+                "T": arrays.T,
+                "risk": dict(risk) if isinstance(risk, dict) else risk,
+            },
+            "overrides": list(self.overrides),
+            "actors": list(self.scenario.actor_ids),
+            "issues": list(self.scenario.issue_ids),
+            "sim_version": __version__,
+        }
+
+    # ---- files
+    def write(self, out: str | Path, focus: str | None = None) -> list[Path]:
+        """Write ``rounds.csv``, ``events.csv``, ``summary.json``, ``positions.png`` and,
+        for the expected-utility model, ``quadrant.png`` from ``focus``'s view, each atomically."""
+        from sim import plot
+
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [
+            write_atomic(
+                out / "rounds.csv",
+                self.trajectories().to_csv(index=False, float_format="%.17g", lineterminator="\n"),
+            ),
+            write_atomic(
+                out / "summary.json", json.dumps(self.summary(), indent=2, allow_nan=False) + "\n"
+            ),
+        ]
+        if self.model == "eum":
+            written.append(
+                write_atomic(
+                    out / "events.csv", self.events().to_csv(index=False, lineterminator="\n")
+                )
+            )
+        fig = plot.positions(self)
+        written.append(write_atomic(out / "positions.png", figure_bytes(fig)))
+        plot.close(fig)
+        if self.model == "eum":
+            fig = plot.quadrant(self, focus or self.scenario.actor_ids[0])
+            written.append(write_atomic(out / "quadrant.png", figure_bytes(fig)))
+            plot.close(fig)
+        return written
+
+    # ---- display
+    def plot(self, issue: str | None = None, ax=None):
+        """Positions by round with the forecast marked (see :func:`sim.plot.positions`)."""
+        from sim import plot
+
+        return plot.positions(self, issue=issue, ax=ax)
+
+    def plot_quadrant(self, focus: str | None = None, issue: str | None = None, ax=None):
+        from sim import plot
+
+        return plot.quadrant(self, focus or self.scenario.actor_ids[0], issue=issue, ax=ax)
+
+    def __repr__(self) -> str:
+        return (
+            f"RunResult({self.scenario.name!r}, model={self.model!r}, rounds={self.rounds}, "
+            f"stopped={self.stopped!r})"
+        )
+
+    def _repr_html_(self) -> str:
+        head = (
+            f"<p><b>{html.escape(self.scenario.name)}</b>: model {html.escape(self.model)}, "
+            f"{self.rounds} rounds, stopped: {html.escape(self.stopped)}</p>"
+        )
+        return head + self.forecast().to_html(float_format=lambda v: f"{v:.2f}")
+
+
+def scenario_html(sc: Scenario) -> str:
+    """A compact HTML view of a scenario: actors by issue (position / salience)."""
+    rows = []
+    for aid, actor in sc.actors.items():
+        cells = "".join(
+            f"<td>{actor.position[i]:g} / {actor.salience[i]:.2f}</td>" for i in sc.issue_ids
+        )
+        rows.append(
+            f"<tr><th>{html.escape(aid)}</th><td>{html.escape(actor.name)}</td>"
+            f"<td>{actor.capability:g}</td>{cells}</tr>"
+        )
+    head = "".join(f"<th>{html.escape(i)}</th>" for i in sc.issue_ids)
+    blocs = "".join(
+        f"<li>{html.escape(bid)} ({html.escape(b.rule)}): {html.escape(', '.join(b.members))}</li>"
+        for bid, b in sc.blocs.items()
+    )
+    return (
+        f"<p><b>{html.escape(sc.name)}</b>: {len(sc.actors)} actors, {len(sc.issues)} issues "
+        "(cells: position / salience)</p>"
+        f"<table><tr><th>id</th><th>name</th><th>capability</th>{head}</tr>{''.join(rows)}</table>"
+        + (f"<p>Blocs:</p><ul>{blocs}</ul>" if blocs else "")
+    )

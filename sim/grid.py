@@ -412,7 +412,7 @@ def sweep(
     position_sd: float | None = None,
     salience_sd: float | None = None,
     capability_cv: float | None = None,
-    overrides: list[str] | None = None,
+    overrides: list[str] | dict | None = None,
     out: str | Path | None = None,
     executor=None,
     workers: int | None = None,
@@ -447,7 +447,12 @@ def sweep(
     from sim.runner import init_worker, parquet_metadata
 
     grid_params = parse_params(params)
-    fixed = list(overrides or ())
+    if isinstance(overrides, dict):
+        from sim.scenario.export import _value
+
+        fixed = [f"{k}={_value(v)}" for k, v in overrides.items()]
+    else:
+        fixed = list(overrides or ())
     source, load = _loader(scenario, fixed)
     base = load([])
     spreads = dict(position_sd=position_sd, salience_sd=salience_sd, capability_cv=capability_cv)

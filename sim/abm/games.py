@@ -328,9 +328,18 @@ class PlayResult:
         )
 
 
-def play(sc: Scenario, turns=None, noise=None, seed: int = 0) -> PlayResult:
-    """Play every ``[game]`` dyad of ``sc`` (the batch kernel; the same moves as
-    stepping :class:`RepeatedGameModel`)."""
+def play(
+    sc: Scenario | str | None = None, turns=None, noise=None, seed: int = 0, overrides=None
+) -> PlayResult:
+    """Play every ``[game]`` dyad of a scenario (a `Scenario`, a shipped name or a path,
+    the default scenario when None; ``overrides`` as for :func:`sim.run`) with the batch
+    kernel: the same moves as stepping :class:`RepeatedGameModel`."""
+    if not isinstance(sc, Scenario):
+        from sim.scenario import load_scenario
+
+        sc = load_scenario(sc, overrides)
+    elif overrides:
+        raise ValueError("overrides apply to a scenario loaded by name or path; got a Scenario")
     section = sc.game
     actions = play_dyads(sc, turns, noise, seed)
     return PlayResult(

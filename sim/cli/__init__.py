@@ -4,7 +4,7 @@ Exit codes: 0 success, 1 failure, 2 bad usage or bad input, 130 interrupted.
 
 The group and ``main`` live here; the commands in the modules beside it:
 ``run`` (sim run), ``ensemble`` (sim ensemble, sim sweep), ``games`` (sim
-tournament, sim evolve, sim play) and ``files`` (sim validate, sim list, sim
+tournament, sim evolve, sim play), ``explore`` (sim explore) and ``files`` (sim validate, sim list, sim
 import); ``_common`` holds what they share.
 """
 
@@ -14,6 +14,7 @@ import click
 
 from sim.cli._common import InputError
 from sim.cli.ensemble import ensemble_cmd, sweep_cmd
+from sim.cli.explore import explore_cmd
 from sim.cli.files import import_cmd, list_cmd, validate_cmd
 from sim.cli.games import evolve_cmd, play_cmd, tournament_cmd
 from sim.cli.run import run_cmd
@@ -39,6 +40,7 @@ for _command in (
     tournament_cmd,
     evolve_cmd,
     play_cmd,
+    explore_cmd,
     validate_cmd,
     list_cmd,
     import_cmd,

@@ -413,9 +413,16 @@ class TournamentResult:
         }
 
     def plot(self, ax=None):
+        """The ranking: each strategy's score per repetition."""
         from sim import plot
 
         return plot.tournament_ranking(self, ax=ax)
+
+    def plot_payoff_matrix(self, ax=None):
+        """The payoff matrix as an annotated heatmap."""
+        from sim import plot
+
+        return plot.payoff_heatmap(self, ax=ax)
 
     def write(self, out: str | Path) -> list[Path]:
         """Write ``scores.csv``, ``payoff_matrix.csv``, ``summary.json``, ``ranking.png``

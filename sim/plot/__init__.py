@@ -2,7 +2,8 @@
 
 Functions take a result and an optional ``ax`` and return the figure; they never
 call ``show()``. Importing ``sim.plot`` selects the Agg backend when there is no
-screen (see :mod:`sim.plot._base`).
+screen and no notebook (see :mod:`sim.plot._base`); in a notebook a returned figure
+shows once, as the cell's value.
 
 The modules: ``runs`` (one expected-utility run), ``ensembles`` (an ensemble's
 distributions), ``sweeps`` (sweeps over scenario fields), ``bargaining`` (the
@@ -10,7 +11,7 @@ bargaining models, from plain data) and ``games`` (repeated games); ``_base``
 holds the backend, :func:`close` and the helpers they share.
 """
 
-from sim.plot._base import close
+from sim.plot._base import close, returned
 from sim.plot.bargaining import bargaining_range, offers, zone
 from sim.plot.ensembles import (
     agreement_distribution,
@@ -21,6 +22,28 @@ from sim.plot.ensembles import (
 from sim.plot.games import evolution, payoff_heatmap, repeated_moves, tournament_ranking
 from sim.plot.runs import positions, quadrant
 from sim.plot.sweeps import sweep_heatmap, sweep_lines, sweep_war_heatmap, sweep_war_lines
+
+for _name in (
+    "agreement_distribution",
+    "bargaining_range",
+    "distribution",
+    "ensemble_trajectories",
+    "evolution",
+    "offers",
+    "payoff_heatmap",
+    "positions",
+    "quadrant",
+    "repeated_moves",
+    "sweep_heatmap",
+    "sweep_lines",
+    "sweep_war_heatmap",
+    "sweep_war_lines",
+    "tournament_ranking",
+    "war_distribution",
+    "zone",
+):
+    globals()[_name] = returned(globals()[_name])
+del _name
 
 __all__ = [
     "agreement_distribution",

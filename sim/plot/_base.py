@@ -11,14 +11,51 @@ import math
 
 import matplotlib
 
-if matplotlib.get_backend().lower() not in ("agg",) and not matplotlib.is_interactive():
-    # files from the command line need no screen; notebooks set their own backend first
+
+def _in_kernel() -> bool:
+    """Whether this runs inside a Jupyter (IPython) kernel."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and "Kernel" in type(shell).__name__
+
+
+def _choose_backend() -> None:
+    """Agg for the command line and scripts without a screen; leave a chosen backend,
+    a notebook's inline one or a screen's alone."""
     import os
 
-    if not os.environ.get("DISPLAY") and "ipykernel" not in os.environ.get("MPLBACKEND", ""):
-        matplotlib.use("Agg", force=False)
+    if os.environ.get("MPLBACKEND") or os.environ.get("DISPLAY") or _in_kernel():
+        return
+    if matplotlib.is_interactive():
+        return
+    matplotlib.use("Agg", force=False)
+
+
+_choose_backend()
 
 import matplotlib.pyplot as plt  # noqa: E402
+
+
+def inline() -> bool:
+    """Whether figures go to a notebook's inline backend."""
+    return "inline" in str(matplotlib.get_backend()).lower()
+
+
+def returned(fn):
+    """Wrap a figure function: in a notebook, the returned figure is let go by pyplot so
+    that it shows once (as the cell's value), not twice."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        fig = fn(*args, **kwargs)
+        if kwargs.get("ax") is None and inline():
+            plt.close(fig)
+        return fig
+
+    return wrapper
 
 
 def close(fig) -> None:

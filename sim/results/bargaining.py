@@ -60,6 +60,8 @@ class BargainResult:
     @property
     def war(self) -> bool | None:
         """Whether the challenger prefers war to the negotiated outcome (None without `[crisis]`)."""
+        if self.model == "crisis":
+            return bool(self.record["war"])
         return None if self.crisis is None else bool(self.crisis["war"])
 
     def summary(self) -> dict:

@@ -209,10 +209,15 @@ class RunResult:
 
         return plot.positions(self, issue=issue, ax=ax)
 
-    def plot_quadrant(self, focus: str | None = None, issue: str | None = None, ax=None):
+    def plot_quadrant(
+        self, focus: str | None = None, issue: str | None = None, ax=None, round: int = 0
+    ):
+        """The expected-utility quadrant chart from ``focus``'s view at ``round``."""
         from sim import plot
 
-        return plot.quadrant(self, focus or self.scenario.actor_ids[0], issue=issue, ax=ax)
+        return plot.quadrant(
+            self, focus or self.scenario.actor_ids[0], issue=issue, ax=ax, round=round
+        )
 
     def __repr__(self) -> str:
         return (

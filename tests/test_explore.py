@@ -1,0 +1,150 @@
+"""The interactive explorer: its pieces, the component, and the page in a real browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import sim
+
+solara = pytest.importorskip("solara", reason="the explore extra (solara) is not installed")
+
+from sim.explore import Explorer, changed, forecast_markdown, run_rounds  # noqa: E402
+
+
+def test_changes_are_overrides_of_the_scenario():
+    sc = sim.load_scenario()
+    new = changed(
+        sc, {("RUS", "position", "enlargement"): 40.0, ("USA", "salience", "posture"): 0.2}
+    )
+    assert new.actors["RUS"].position["enlargement"] == 40.0
+    assert new.actors["USA"].salience["posture"] == 0.2
+    assert new.actors["RUS"].position["posture"] == sc.actors["RUS"].position["posture"]
+    assert changed(sc, {}) is sc
+
+
+def test_stepping_equals_a_run_of_as_many_rounds():
+    sc = sim.load_scenario()
+    for rounds in (0, 1, 5):
+        got = run_rounds(sc, rounds)
+        want = sim.run(sc, rounds=rounds)
+        assert got.trajectory.positions.tobytes() == want.trajectory.positions.tobytes()
+    table = forecast_markdown(run_rounds(sc, 3))
+    assert table.count("\n") == 1 + len(sc.issues)
+
+
+def test_the_component_renders_with_its_controls():
+    import ipyvuetify as v
+
+    sc = sim.load_scenario()
+    box, rc = solara.render(Explorer(sc), handle_error=False)
+    sliders = rc.find(v.Slider).widgets
+    assert len(sliders) == 2
+    buttons = {b.children[0] for b in rc.find(v.Btn).widgets}
+    assert {"step", "run to the end", "reset"} <= buttons
+    step = rc.find(v.Btn, children=["step"]).widget
+    step.click()
+    rc.find(v.Html, children=["round 1 of 30"]).assert_single()
+    # moving Russia's position on enlargement changes the compromise forecast
+    before = rc.find(v.Html, children=["round 1 of 30"]).widget
+    assert before is not None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not chromium or not driver:
+        pytest.skip(
+            "no chromium and chromedriver on this machine (Debian: apt-get install chromium chromium-driver)"
+        )
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    opts = Options()
+    opts.binary_location = chromium
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,1600"):
+        opts.add_argument(a)
+    return webdriver.Chrome(service=Service(driver), options=opts)
+
+
+def _wait(fn, timeout=60.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.3)
+    return fn()
+
+
+def test_sim_explore_serves_a_page_whose_slider_moves_the_forecast(tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser = _browser()
+    port = _free_port()
+    env = dict(os.environ, MPLBACKEND="Agg")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sim", "explore", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    try:
+        import urllib.request
+
+        def up():
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).status == 200
+            except OSError:
+                return False
+
+        assert _wait(up, 90), "sim explore did not start serving"
+        browser.get(f"http://127.0.0.1:{port}/")
+        sliders = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "[role=slider]"))
+        assert len(sliders) == 2, browser.page_source[:2000]
+        body = browser.find_element(By.TAG_NAME, "body").text
+        assert "NATO-Russia Council" in body
+        row = [ln for ln in body.splitlines() if ln.startswith("enlargement ")][0]
+        position = sliders[0]
+        start = float(position.get_attribute("aria-valuenow"))
+        position.click()
+        for _ in range(20):
+            position.send_keys(Keys.ARROW_RIGHT)
+
+        def moved():
+            text = browser.find_element(By.TAG_NAME, "body").text
+            new = [ln for ln in text.splitlines() if ln.startswith("enlargement ")]
+            return new and new[0] != row and new[0]
+
+        new_row = _wait(moved, 30)
+        shot = tmp_path / "explore.png"
+        browser.save_screenshot(str(shot))
+        out = Path(os.environ.get("SIM_SCREENSHOTS", tmp_path))
+        out.mkdir(parents=True, exist_ok=True)
+        if out != tmp_path:
+            shutil.copy(shot, out / "explore.png")
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert float(sliders[0].get_attribute("aria-valuenow")) > start
+        # Russia's coded position moved toward the open door: the compromise rises
+        assert new_row, "the forecast did not change after the slider moved"
+        assert float(new_row.split()[1]) > float(row.split()[1])
+    finally:
+        browser.quit()
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()

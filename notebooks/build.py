@@ -165,6 +165,13 @@ pd.DataFrame(
 ).round(1)"""
     ),
     code('no_red_line.plot(issue="enlargement")'),
+    md(
+        """\
+To try other positions by hand, the explorer shows the same model with sliders: pick an
+actor and an issue, move its position or salience, step the rounds and watch the forecast
+(`sim explore` serves the same page in a browser)."""
+    ),
+    code("import sim.explore\n\nsim.explore.explorer(scenario)"),
 ]
 
 

@@ -229,15 +229,22 @@ quadrants one side gives way."""
         """\
 ## Risk exponents, with the mesa model stepped by hand
 
-`result.summary()["parameters"]` only says that risk is `computed`. The values live in
-the model: `sim.NegotiationModel` is a mesa model whose agents decide for themselves
-each round; after each `step()`, `model.risk` holds that round's exponents (issue by
-actor) and `model.expected_utility` the matrix `EU[i, j]`, i's expected utility of
-challenging j, both computed from the positions at the start of the round. An
-exponent is between 0.5 and 2 (1 is risk-neutral, above 1 risk-averse), from how
-exposed each actor is to the others' challenges: here the UK is the most
-risk-averse, Luxembourg and Ireland the most risk-acceptant, and the exponents shift
-as Luxembourg flips."""
+`result.risk()` gives every actor's risk exponent in every round. An exponent is
+between 0.5 and 2 (1 is risk-neutral, above 1 risk-averse), from how exposed each
+actor is to the others' challenges: here the UK is the most risk-averse, Luxembourg
+and Ireland the most risk-acceptant, and the exponents shift as Luxembourg flips."""
+    ),
+    code(
+        """\
+result.risk().pivot(index="actor", columns="round", values="risk").round(3)"""
+    ),
+    md(
+        """\
+The same values live in the model: `sim.NegotiationModel` is a mesa model whose agents
+decide for themselves each round; after each `step()`, `model.risk` holds that round's
+exponents (issue by actor) and `model.expected_utility` the matrix `EU[i, j]`, i's
+expected utility of challenging j, both computed from the positions at the start of
+the round."""
     ),
     code(
         """\

@@ -115,3 +115,24 @@ def test_offers_sent_agree_with_the_reference_and_the_offers_taken(ec_result):
     actors = list(ec_result.scenario.actor_ids)
     for row in taken.itertuples():
         assert sent[row.round - 1, 0, actors.index(row.offer_from)] >= 1
+
+
+def test_risk_table_equals_the_agents_exponents_round_by_round():
+    import numpy as np
+
+    import sim
+    from sim.abm import NegotiationModel
+
+    sc = sim.load_scenario("ec_example_scholz2011")
+    table = sim.run(sc, rounds=4).risk()
+    model = NegotiationModel(sc, rounds=4)
+    seen = []
+    while model.running:
+        model.step()
+        seen.append(model.risk[0].copy())
+    wide = table.pivot(index="round", columns="actor", values="risk")[list(sc.actor_ids)]
+    assert wide.to_numpy().tobytes() == np.array(seen).tobytes()
+    assert ((table.risk >= 0.5) & (table.risk <= 2.0)).all()
+    fixed = sim.run("ec_example_scholz2011", rounds=3, overrides={"payoffs.risk": 1.5}).risk()
+    assert (fixed.risk == 1.5).all()
+    assert sim.run(sc, model="median").risk().empty

@@ -87,6 +87,34 @@ class RunResult:
             }
         )
 
+    def risk(self) -> pd.DataFrame:
+        """Risk exponents by round: columns ``round, issue, actor, risk``.
+
+        Each round the expected-utility model derives every actor's exponent from its
+        security (or takes the fixed ``[payoffs] risk``), in [0.5, 2]: 1 is
+        risk-neutral, above 1 risk-averse. Recomputed from each round's starting
+        positions with the kernel the run used; the baselines have none (empty).
+        """
+        from sim.models.eum import expected_utility_matrix
+
+        t = self.trajectory
+        R, m, n = t.events.shape
+        if self.model != "eum" or R == 0:
+            return pd.DataFrame({"round": [], "issue": [], "actor": [], "risk": []})
+        arrays = self.scenario.arrays()
+        out = np.empty((R, m, n))
+        for r in range(R):
+            for k in range(m):
+                out[r, k] = expected_utility_matrix(arrays, k, t.positions[r, k])[1]
+        return pd.DataFrame(
+            {
+                "round": np.repeat(np.arange(1, R + 1), m * n),
+                "issue": np.tile(np.repeat(np.array(self.scenario.issue_ids, dtype=object), n), R),
+                "actor": np.tile(np.array(self.scenario.actor_ids, dtype=object), R * m),
+                "risk": out.reshape(-1),
+            }
+        )
+
     def offers_sent(self) -> np.ndarray:
         """(rounds, m, n) int64: how many offers (challenges) each actor made in each round.
 

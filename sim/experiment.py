@@ -219,7 +219,7 @@ def ensemble(
             finish_files(Path(out))
         return result
     if plan.model == "crisis":
-        from sim.models.bargain import crisis
+        from sim.models.war import crisis
 
         metadata = parquet_metadata(plan)
         sp = plan.spreads

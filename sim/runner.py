@@ -195,8 +195,8 @@ def crisis_chunk(sc: Scenario, arrays: ScenarioArrays, sp: Spreads, seeds: np.nd
     import dataclasses
     import math
 
-    from sim.models.bargain import defender_offer, offer_limits
     from sim.models.parties import war
+    from sim.models.war import defender_offer, offer_limits
 
     X, S, C, z = perturb(arrays, sp, seeds, extra=1)
     cr = sc.crisis

@@ -97,7 +97,7 @@ class EnsembleResult:
 
     def _bargain_summary(self, runs: pd.DataFrame) -> dict:
         from sim import __version__
-        from sim.models.bargain import wilson_interval
+        from sim.models.war import wilson_interval
 
         agree = runs["agreement"].to_numpy(dtype=bool)
         k, n = int(agree.sum()), len(agree)
@@ -150,7 +150,7 @@ class EnsembleResult:
 
     def _crisis_summary(self, runs: pd.DataFrame) -> dict:
         from sim import __version__
-        from sim.models.bargain import wilson_interval
+        from sim.models.war import wilson_interval
 
         war = runs["war"].to_numpy(dtype=bool)
         k, n = int(war.sum()), len(war)

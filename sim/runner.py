@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import threading
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,11 @@ from sim.scenario import Scenario, ScenarioArrays, load_scenario
 from sim.uncertainty import Spreads, perturb, run_seeds, spreads
 
 DEFAULT_CHUNK = 1000
+
+KERNEL_LOCK = threading.Lock()
+"""One parallel kernel at a time per process: numba's workqueue threading layer aborts
+when two threads launch parallel kernels at once (a thread pool, a dask worker with
+several threads). The kernel itself already uses every core it is given."""
 MANIFEST = "manifest.json"
 CHUNKS = "chunks"
 
@@ -169,11 +175,12 @@ def _chunk_task(
     n_rounds = np.empty(R, dtype=np.int64)
     stop = np.empty(R, dtype=np.int64)
     cycle = np.empty(R, dtype=np.int64)
-    run_chunk(
-        X, C, S, arrays.width, arrays.risk, float(arrays.Q), float(arrays.T),
-        np.ascontiguousarray(arrays.red_lo), np.ascontiguousarray(arrays.red_hi),
-        int(rounds), comp, med, n_rounds, stop, cycle,
-    )  # fmt: skip
+    with KERNEL_LOCK:
+        run_chunk(
+            X, C, S, arrays.width, arrays.risk, float(arrays.Q), float(arrays.T),
+            np.ascontiguousarray(arrays.red_lo), np.ascontiguousarray(arrays.red_hi),
+            int(rounds), comp, med, n_rounds, stop, cycle,
+        )  # fmt: skip
     if static:
         stop[:] = STOP_CONVERGED
         cycle[:] = 1

@@ -453,7 +453,7 @@ def test_validate_shipped_files():
     result = run_ok("validate", *files)
     for f in files:
         assert f"{f}: ok" in result.stdout
-    assert "12 actors, 6 issues, 1 blocs" in result.stdout
+    assert "12 actors, 6 issues, 1 bloc" in result.stdout
     # by shipped name too
     run_ok("validate", "nato_russia_2022", "ec_example_scholz2011")
 

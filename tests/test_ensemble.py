@@ -507,3 +507,31 @@ salience = { "<i>x</i>" = 0.7 }
     res = ens(load_scenario(path), runs=10, seed=1, rounds=3, position_sd=1.0)
     html = res._repr_html_()
     assert "<i>x</i>" not in html and "&lt;i&gt;x&lt;/i&gt;" in html
+
+
+def test_a_thread_pool_gives_the_same_runs_under_the_workqueue_layer():
+    """numba's workqueue layer aborts when two threads launch parallel kernels at once;
+    the runner lets one chunk's kernel run at a time per process."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        from concurrent.futures import ThreadPoolExecutor
+        import sim
+        ref = sim.ensemble(runs=300, seed=4, chunk_size=50, rounds=5, progress=False)
+        with ThreadPoolExecutor(3) as pool:
+            got = sim.ensemble(runs=300, seed=4, chunk_size=50, rounds=5, executor=pool,
+                               progress=False)
+        print(got.runs.equals(ref.runs))
+        """
+    )
+    import os
+
+    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue", MPLBACKEND="Agg")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "True"

@@ -471,7 +471,7 @@ def test_scenario_is_frozen(nato):
 
 def test_repr(nato):
     assert (
-        repr(nato) == "Scenario('NATO-Russia Council, January 2022', 12 actors, 6 issues, 1 blocs)"
+        repr(nato) == "Scenario('NATO-Russia Council, January 2022', 12 actors, 6 issues, 1 bloc)"
     )
 
 

@@ -21,9 +21,7 @@ def validate_cmd(files) -> None:
         except ScenarioError as exc:
             bad.append(str(exc))
             continue
-        click.echo(
-            f"{f}: ok ({len(sc.actors)} actors, {len(sc.issues)} issues, {len(sc.blocs)} blocs)"
-        )
+        click.echo(f"{f}: ok ({sc.counts()})")
     if bad:
         raise InputError("\n".join(bad))
 
@@ -39,7 +37,7 @@ def list_cmd() -> None:
     for name, path in shipped.items():
         try:
             sc = load_scenario(path)
-            info = f"{sc.name} ({len(sc.actors)} actors, {len(sc.issues)} issues)"
+            info = f"{sc.name} ({sc.counts()})"
         except ScenarioError as exc:
             info = f"invalid: {exc.problems[0][1]}"
         click.echo(f"{name:<{width}}  {info}")
@@ -71,4 +69,4 @@ def import_cmd(source, out) -> None:
         write_atomic(target, text)
     except OSError as exc:
         raise InputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
-    click.echo(f"wrote {target} ({len(sc.actors)} actors, {len(sc.issues)} issues)")
+    click.echo(f"wrote {target} ({sc.counts()})")

@@ -30,6 +30,11 @@ Range = tuple[Finite, Finite]
 NonNegativeCost = Annotated[float, Strict(), Field(ge=0.0, le=100.0, allow_inf_nan=False)]
 
 
+def plural(n: int, word: str) -> str:
+    """``"1 bloc"``, ``"2 blocs"``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 class FrozenDict(dict):
     """A dict that cannot change: the tables inside a frozen `Scenario`."""
 
@@ -403,11 +408,19 @@ class Scenario(_Strict):
                 lo, hi = max(lo, r[0]), min(hi, r[1])
         return (lo, hi) if lo <= hi else None
 
-    def __repr__(self) -> str:
-        return (
-            f"Scenario({self.name!r}, {len(self.actors)} actors, {len(self.issues)} issues, "
-            f"{len(self.blocs)} blocs)"
+    def counts(self) -> str:
+        """``"12 actors, 6 issues, 1 bloc"``."""
+        return ", ".join(
+            plural(len(table), word)
+            for table, word in (
+                (self.actors, "actor"),
+                (self.issues, "issue"),
+                (self.blocs, "bloc"),
+            )
         )
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.name!r}, {self.counts()})"
 
     __str__ = __repr__
 

@@ -197,48 +197,37 @@ def ensemble(
         table = execute(plan, out, executor, workers, progress)
 
     arrays = plan.scenario.arrays()
+    metadata = parquet_metadata(plan)
+    sp = plan.spreads
+    spread = {
+        "position_sd": sp.position_sd.tolist(),
+        "salience_sd": sp.salience_sd.tolist(),
+        "capability_cv": sp.capability_cv.tolist(),
+    }
+
+    def finish(baseline, traj=None):
+        result = EnsembleResult(plan.scenario, plan.model, table, metadata, baseline, traj)
+        if out is not None:
+            result.write(out)
+            finish_files(Path(out))
+        return result
+
     if plan.model in ("nbs", "alternating"):
         from sim.models import bargain
 
-        metadata = parquet_metadata(plan)
-        sp = plan.spreads
-        metadata["sim.uncertainty"] = json.dumps(
-            {
-                "position_sd": sp.position_sd.tolist(),
-                "salience_sd": sp.salience_sd.tolist(),
-                "capability_cv": sp.capability_cv.tolist(),
-            }
-        )
+        metadata["sim.uncertainty"] = json.dumps(spread)
         if plan.model == "nbs":
             nominal = bargain.nash(plan.scenario)
         else:
             nominal, _ = bargain.alternating(plan.scenario, table=False)
-        result = EnsembleResult(plan.scenario, plan.model, table, metadata, {"bargain": nominal})
-        if out is not None:
-            result.write(out)
-            finish_files(Path(out))
-        return result
+        return finish({"bargain": nominal})
     if plan.model == "crisis":
         from sim.models.war import crisis
 
-        metadata = parquet_metadata(plan)
-        sp = plan.spreads
-        metadata["sim.uncertainty"] = json.dumps(
-            {
-                "position_sd": sp.position_sd.tolist(),
-                "salience_sd": sp.salience_sd.tolist(),
-                "capability_cv": sp.capability_cv.tolist(),
-                "cost_range": None
-                if plan.scenario.crisis.cost_range is None
-                else list(plan.scenario.crisis.cost_range),
-            }
-        )
-        nominal = crisis(plan.scenario, "status_quo")
-        result = EnsembleResult(plan.scenario, plan.model, table, metadata, {"crisis": nominal})
-        if out is not None:
-            result.write(out)
-            finish_files(Path(out))
-        return result
+        cost_range = plan.scenario.crisis.cost_range
+        spread["cost_range"] = None if cost_range is None else list(cost_range)
+        metadata["sim.uncertainty"] = json.dumps(spread)
+        return finish({"crisis": crisis(plan.scenario, "status_quo")})
 
     def one_run(arr):
         if plan.model == "eum":
@@ -273,18 +262,6 @@ def ensemble(
                 )
             )
         traj = pd.concat(frames, ignore_index=True)
-    metadata = parquet_metadata(plan)
     metadata["sim.round_limit"] = plan.rounds
-    sp = plan.spreads
-    metadata["sim.uncertainty"] = json.dumps(
-        {
-            "position_sd": sp.position_sd.tolist(),
-            "salience_sd": sp.salience_sd.tolist(),
-            "capability_cv": sp.capability_cv.tolist(),
-        }
-    )
-    result = EnsembleResult(plan.scenario, plan.model, table, metadata, baseline, traj)
-    if out is not None:
-        result.write(out)
-        finish_files(Path(out))
-    return result
+    metadata["sim.uncertainty"] = json.dumps(spread)
+    return finish(baseline, traj)

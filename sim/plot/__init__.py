@@ -23,28 +23,6 @@ from sim.plot.games import evolution, payoff_heatmap, repeated_moves, tournament
 from sim.plot.runs import positions, quadrant
 from sim.plot.sweeps import sweep_heatmap, sweep_lines, sweep_war_heatmap, sweep_war_lines
 
-for _name in (
-    "agreement_distribution",
-    "bargaining_range",
-    "distribution",
-    "ensemble_trajectories",
-    "evolution",
-    "offers",
-    "payoff_heatmap",
-    "positions",
-    "quadrant",
-    "repeated_moves",
-    "sweep_heatmap",
-    "sweep_lines",
-    "sweep_war_heatmap",
-    "sweep_war_lines",
-    "tournament_ranking",
-    "war_distribution",
-    "zone",
-):
-    globals()[_name] = returned(globals()[_name])
-del _name
-
 __all__ = [
     "agreement_distribution",
     "bargaining_range",
@@ -65,3 +43,8 @@ __all__ = [
     "war_distribution",
     "zone",
 ]
+
+for _name in __all__:
+    if _name != "close":
+        globals()[_name] = returned(globals()[_name])
+del _name

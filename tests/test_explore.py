@@ -52,9 +52,10 @@ def test_the_component_renders_with_its_controls():
     step = rc.find(v.Btn, children=["step"]).widget
     step.click()
     rc.find(v.Html, children=["round 1 of 30"]).assert_single()
-    # moving Russia's position on enlargement changes the compromise forecast
-    before = rc.find(v.Html, children=["round 1 of 30"]).widget
-    assert before is not None
+    rc.find(v.Btn, children=["run to the end"]).widget.click()
+    rc.find(v.Html, children=["round 30 of 30"]).assert_single()
+    rc.find(v.Btn, children=["reset"]).widget.click()
+    rc.find(v.Html, children=["round 0 of 30"]).assert_single()
 
 
 def _free_port() -> int:

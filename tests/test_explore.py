@@ -114,11 +114,17 @@ def test_sim_explore_serves_a_page_whose_slider_moves_the_forecast(tmp_path):
 
         assert _wait(up, 90), "sim explore did not start serving"
         browser.get(f"http://127.0.0.1:{port}/")
-        sliders = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "[role=slider]"))
-        assert len(sliders) == 2, browser.page_source[:2000]
-        body = browser.find_element(By.TAG_NAME, "body").text
-        assert "NATO-Russia Council" in body
-        row = [ln for ln in body.splitlines() if ln.startswith("enlargement ")][0]
+
+        def ready():
+            # the sliders, the title and the forecast table render in their own time
+            text = browser.find_element(By.TAG_NAME, "body").text
+            rows = [ln for ln in text.splitlines() if ln.startswith("enlargement ")]
+            sliders = browser.find_elements(By.CSS_SELECTOR, "[role=slider]")
+            return "NATO-Russia Council" in text and rows and len(sliders) == 2 and rows[0]
+
+        row = _wait(ready, 90)
+        assert row, browser.find_element(By.TAG_NAME, "body").text[:2000]
+        sliders = browser.find_elements(By.CSS_SELECTOR, "[role=slider]")
         position = sliders[0]
         start = float(position.get_attribute("aria-valuenow"))
         position.click()

@@ -11,6 +11,7 @@ from sim.models.baselines import run_static
 from sim.models.eum import run_kernel
 from sim.results import BARGAINING_MODELS, BargainResult, RunResult
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.export import toml_value
 
 DRIVERS = ("abm", "kernel")
 
@@ -80,7 +81,7 @@ def run(
     ov = (
         tuple(overrides)
         if isinstance(overrides, list | tuple)
-        else tuple(f"{k}={v}" for k, v in (overrides or {}).items())
+        else tuple(f"{k}={toml_value(v)}" for k, v in (overrides or {}).items())
     )
     if model in BARGAINING_MODELS:
         return _bargain(

@@ -448,9 +448,9 @@ def sweep(
 
     grid_params = parse_params(params)
     if isinstance(overrides, dict):
-        from sim.scenario.export import _value
+        from sim.scenario.export import toml_value
 
-        fixed = [f"{k}={_value(v)}" for k, v in overrides.items()]
+        fixed = [f"{k}={toml_value(v)}" for k, v in overrides.items()]
     else:
         fixed = list(overrides or ())
     source, load = _loader(scenario, fixed)

@@ -46,3 +46,16 @@ def test_nested_tables_are_frozen(mutate):
     after = sc.arrays()
     np.testing.assert_array_equal(before.position, after.position)
     np.testing.assert_array_equal(before.red_lo, after.red_lo)
+
+
+def test_overrides_given_as_a_dict_are_recorded_as_replayable_text():
+    import sim
+
+    given = {"payoffs.risk": {"RUS": 1.5}, "actors.RUS.red_line.enlargement": [0, 60]}
+    first = sim.run(overrides=given, rounds=2)
+    assert first.overrides == (
+        "payoffs.risk={ RUS = 1.5 }",
+        "actors.RUS.red_line.enlargement=[0, 60]",
+    )
+    again = sim.run(overrides=list(first.overrides), rounds=2)
+    assert again.trajectory.positions.tobytes() == first.trajectory.positions.tobytes()

@@ -16,6 +16,11 @@ def _key(key: str) -> str:
     return key if _BARE.match(key) else json.dumps(key, ensure_ascii=False)
 
 
+def toml_value(v: Any) -> str:
+    """A Python value (number, string, bool, date, list, dict) as a TOML value."""
+    return _value(v)
+
+
 def _value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"

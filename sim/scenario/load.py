@@ -478,6 +478,8 @@ def load_scenario(
 
     path = resolve(name_or_path)
     raw = read_raw(path)
-    if overrides:
-        raw = apply_overrides(raw, overrides, source=str(path))
-    return validate_raw(raw, str(path))
+    if not overrides:
+        return validate_raw(raw, str(path))
+    raw = apply_overrides(raw, overrides, source=str(path))
+    # a problem may come from the file or from a change: say that changes were applied
+    return validate_raw(raw, f"{path} (with changes)")

@@ -260,3 +260,12 @@ def test_figures_on_given_axes():
     fig = r.plot()
     assert fig.axes
     plot.close(fig)
+
+
+def test_the_scenario_schema_names_the_same_games_and_strategies():
+    """The scenario format lists the names itself (it may not import the models)."""
+    from sim.models import games as g
+    from sim.scenario.schema import GAME_NAMES, GAME_STRATEGIES
+
+    assert tuple(GAME_STRATEGIES) == tuple(g.STRATEGIES)
+    assert tuple(GAME_NAMES) == tuple(g.GAMES)

@@ -34,12 +34,6 @@ def dyad_seed(seed: int, d: int) -> np.uint64:
     return np.random.SeedSequence(int(seed), spawn_key=(d,)).generate_state(1, np.uint64)[0]
 
 
-def _payoffs(spec) -> np.ndarray:
-    if hasattr(spec, "model_dump"):
-        spec = spec.model_dump()
-    return g.game(spec)
-
-
 @dataclass(frozen=True)
 class DyadSpec:
     """One dyad of ``[game]``: its parties, their strategies and its game."""
@@ -61,7 +55,7 @@ def dyads(sc: Scenario) -> list[DyadSpec]:
         spec = dyad.payoffs if dyad.payoffs is not None else section.payoffs
         label = spec if isinstance(spec, str) else "custom"
         strat = tuple(g.parse_strategy(section.strategies[p]) for p in dyad.actors)
-        out.append(DyadSpec(d, tuple(dyad.actors), strat, _payoffs(spec), label))
+        out.append(DyadSpec(d, tuple(dyad.actors), strat, g.game(spec), label))
     return out
 
 

@@ -57,3 +57,8 @@ def _out_dir(out: str | None) -> Path | None:
     except OSError as exc:
         raise InputError(f"--out {out}: {exc.strerror}; expected a folder to write into") from None
     return path
+
+
+def set_option(help: str):
+    """The ``--set PATH=VALUE`` option (repeatable), collected as ``overrides``."""
+    return click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=help)

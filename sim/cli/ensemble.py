@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sim.cli._common import InputError, _finite, _load, _out_dir, _stack
+from sim.cli._common import InputError, _finite, _load, _out_dir, _stack, set_option
 from sim.models import MODELS
 from sim.scenario import ScenarioError, resolve
 
@@ -77,13 +77,7 @@ _execution_options = _stack(
     default=None,
     help="Folder for runs.parquet, summary.json, distribution.png; resumable.",
 )
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change a field before running (repeatable), as for sim run.",
-)
+@set_option("Change a field before running (repeatable), as for sim run.")
 @_spread_options
 @_execution_options
 @click.option(
@@ -260,13 +254,7 @@ def _print_ensemble(result) -> None:
     default=None,
     help="Folder for sweep.parquet and sweep.png; resumable.",
 )
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change a field before the grid is applied (repeatable), as for sim run.",
-)
+@set_option("Change a field before the grid is applied (repeatable), as for sim run.")
 @_spread_options
 @_execution_options
 @click.option("--quiet", is_flag=True, help="No progress output.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sim.cli._common import InputError, _finite, _load, _out_dir, _stack
+from sim.cli._common import InputError, _finite, _load, _out_dir, _stack, set_option
 from sim.scenario import resolve
 
 _game_options = _stack(
@@ -46,13 +46,7 @@ _game_options = _stack(
         default=None,
         help="Folder for the tables and figures.",
     ),
-    click.option(
-        "--set",
-        "overrides",
-        multiple=True,
-        metavar="PATH=VALUE",
-        help="Change a field of the scenario first (repeatable), as for sim run.",
-    ),
+    set_option("Change a field of the scenario first (repeatable), as for sim run."),
 )
 
 
@@ -89,8 +83,6 @@ def _game_setup(scenario, strategies, turns, noise, game, overrides):
         payoffs = game
     elif section is not None:
         payoffs = section.payoffs
-        if hasattr(payoffs, "model_dump"):
-            payoffs = payoffs.model_dump()
     else:
         payoffs = "prisoners_dilemma"
     turns = turns if turns is not None else (section.turns if section is not None else 200)
@@ -324,13 +316,7 @@ def _fixation_table(result, population, runs, seed, intensity):
     help="Root seed; dyad d's generator is spawned from it with key d.",
 )
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder for the files.")
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change a field first (repeatable), e.g. game.strategies.RUS=grudger.",
-)
+@set_option("Change a field first (repeatable), e.g. game.strategies.RUS=grudger.")
 def play_cmd(scenario, turns, noise, seed, out, overrides) -> None:
     """Play the repeated games of SCENARIO's [game] dyads, turn by turn.
 

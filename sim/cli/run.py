@@ -6,7 +6,7 @@ import math
 
 import click
 
-from sim.cli._common import InputError, _load, _out_dir
+from sim.cli._common import InputError, _load, _out_dir, set_option
 from sim.models import MODELS
 from sim.scenario import resolve
 
@@ -32,13 +32,7 @@ from sim.scenario import resolve
     default=None,
     help="Folder for rounds.csv, summary.json and figures.",
 )
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change a field before running, e.g. actors.RUS.position.enlargement=50 (repeatable).",
-)
+@set_option("Change a field before running, e.g. actors.RUS.position.enlargement=50 (repeatable).")
 @click.option(
     "--focus",
     default=None,

@@ -65,7 +65,10 @@ def symmetric_game(R: float, S: float, T: float, P: float) -> np.ndarray:
 
 def game(spec="prisoners_dilemma") -> np.ndarray:
     """A game as a float64 array (2, 2, 2), from a name in :data:`GAMES`, a dict
-    ``{R, S, T, P}`` or a (2, 2, 2) nested list or array; ValueError when invalid."""
+    ``{R, S, T, P}`` (or a scenario's ``[game]`` payoffs table) or a (2, 2, 2) nested
+    list or array; ValueError when invalid."""
+    if hasattr(spec, "model_dump"):  # the scenario's Symmetric table
+        spec = spec.model_dump()
     if isinstance(spec, str):
         if spec not in GAMES:
             raise ValueError(f"unknown game {spec!r}; expected one of: {', '.join(GAMES)}")

@@ -28,6 +28,7 @@ winning it 1) the war is worth ``p - c_C`` to the challenger, Fearon's model.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -289,28 +290,9 @@ def war(
     if crisis is None:
         raise ValueError(f"{sc.name}: the scenario has no [crisis] section")
     arrays = arrays if arrays is not None else sc.arrays()
-    ids = (crisis.challenger, crisis.defender)
-    ideal, sal, lo, hi, cap = party_arrays(sc, ids, arrays)
-    sq = status_quo_points(arrays, ideal)
+    sides = _at_status_quo(sc, (crisis.challenger, crisis.defender), arrays)
+    ideal, sq = sides.ideal, sides.status_quo
     contested = np.array([arrays.issue_ids.index(i) for i in crisis.contested], dtype=np.int64)
-    gamma = sc.payoffs.gamma
-    width = arrays.width
-    u_sq = np.array([utilities(sq[i], ideal, sal, width, gamma)[i] for i in range(2)])
-    sides = Parties(
-        ids=ids,
-        issue_ids=arrays.issue_ids,
-        ideal=ideal,
-        salience=sal,
-        lo=lo,
-        hi=hi,
-        capability=cap,
-        discount=_discounts(sc, ids),
-        status_quo=sq,
-        disagreement=u_sq,
-        outside=("status_quo", "status_quo"),
-        width=width,
-        gamma=gamma,
-    )
     win_c, win_d = sq.copy(), sq.copy()
     win_c[:, contested] = ideal[0, contested]
     win_d[:, contested] = ideal[1, contested]
@@ -370,11 +352,8 @@ def parties(sc: Scenario, ids=None, arrays: ScenarioArrays | None = None, model=
             owners[a] = pid
     if len(set(ids)) != len(ids) or len(ids) < 2:
         raise ValueError(f"expected at least two different parties, got {', '.join(ids)}")
-    ideal, sal, lo, hi, cap = party_arrays(sc, ids, arrays)
-    sq = status_quo_points(arrays, ideal)
-    gamma = sc.payoffs.gamma
-    width = arrays.width
-    d = np.array([utilities(sq[i], ideal, sal, width, gamma)[i] for i in range(len(ids))])
+    base = _at_status_quo(sc, ids, arrays)
+    d = base.disagreement.copy()
     outside = ["status_quo"] * len(ids)
     options = sc.payoffs.outside_option
     w = None
@@ -391,8 +370,19 @@ def parties(sc: Scenario, ids=None, arrays: ScenarioArrays | None = None, model=
         else:
             d[i] = float(value)
             outside[i] = "given"
+    return dataclasses.replace(base, disagreement=d, outside=tuple(outside))
+
+
+def _at_status_quo(sc: Scenario, ids, arrays: ScenarioArrays) -> Parties:
+    """``ids`` as `Parties` whose disagreement value is the status quo's utility."""
+    ideal, sal, lo, hi, cap = party_arrays(sc, ids, arrays)
+    sq = status_quo_points(arrays, ideal)
+    gamma = sc.payoffs.gamma
+    width = arrays.width
+    # each party's utility of its own status quo point: the diagonal
+    d = np.diagonal(utilities(sq, ideal, sal, width, gamma)).copy()
     return Parties(
-        ids=ids,
+        ids=tuple(ids),
         issue_ids=arrays.issue_ids,
         ideal=ideal,
         salience=sal,
@@ -402,7 +392,7 @@ def parties(sc: Scenario, ids=None, arrays: ScenarioArrays | None = None, model=
         discount=_discounts(sc, ids),
         status_quo=sq,
         disagreement=d,
-        outside=tuple(outside),
+        outside=("status_quo",) * len(ids),
         width=width,
         gamma=gamma,
     )

@@ -31,12 +31,12 @@ def _offer_interval(w: War, sc: Scenario, arrays: ScenarioArrays, who) -> tuple[
     lo_t, hi_t = 0.0, 1.0
     if not who:
         return lo_t, hi_t
-    pt = _parties_ranges(sc, who, arrays)
+    _, _, lo, hi, _ = party_arrays(sc, tuple(who), arrays)
     a, b = w.win_defender[0], w.win_challenger[0]
     for k in w.contested:
         d = b[k] - a[k]
-        for i in range(len(pt[0])):
-            rlo, rhi = pt[0][i, k], pt[1][i, k]
+        for i in range(lo.shape[0]):
+            rlo, rhi = lo[i, k], hi[i, k]
             if rlo > rhi:
                 return 1.0, 0.0
             if d == 0:
@@ -46,11 +46,6 @@ def _offer_interval(w: War, sc: Scenario, arrays: ScenarioArrays, who) -> tuple[
             t1, t2 = (rlo - a[k]) / d, (rhi - a[k]) / d
             lo_t, hi_t = max(lo_t, min(t1, t2)), min(hi_t, max(t1, t2))
     return lo_t, hi_t
-
-
-def _parties_ranges(sc, who, arrays):
-    _, _, lo, hi, _ = party_arrays(sc, tuple(who), arrays)
-    return lo, hi
 
 
 def defender_offer(

@@ -17,6 +17,18 @@ from sim.scenario import Scenario
 PERCENTILES = (5, 25, 50, 75, 95)
 
 
+def distribution_stats(values) -> dict | None:
+    """Mean, standard deviation (0 for one value) and the PERCENTILES of ``values``;
+    None when there are none."""
+    v = np.asarray(values, dtype=np.float64)
+    if v.size == 0:
+        return None
+    out = {"mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)) if v.size > 1 else 0.0}
+    for p, q in zip(PERCENTILES, np.percentile(v, PERCENTILES), strict=True):
+        out[f"p{p}"] = float(q)
+    return out
+
+
 @dataclass(frozen=True)
 class EnsembleResult:
     """Per-run outcomes of an ensemble of perturbed runs.
@@ -70,13 +82,7 @@ class EnsembleResult:
         for iid in self.scenario.issue_ids:
             per_issue[iid] = {}
             for kind in ("compromise", "median"):
-                v = runs[f"{iid}.{kind}"].to_numpy(dtype=np.float64)
-                stats = {
-                    "mean": float(np.mean(v)),
-                    "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0,
-                }
-                for p, q in zip(PERCENTILES, np.percentile(v, PERCENTILES), strict=True):
-                    stats[f"p{p}"] = float(q)
+                stats = distribution_stats(runs[f"{iid}.{kind}"])
                 stats["unperturbed"] = self.baseline[iid][kind]
                 per_issue[iid][kind] = stats
         return {
@@ -104,18 +110,7 @@ class EnsembleResult:
         lo, hi = wilson_interval(k, n)
         nominal = self.baseline["bargain"]
 
-        def stats(v):
-            v = np.asarray(v, dtype=np.float64)
-            if v.size == 0:
-                return None
-            out = {
-                "mean": float(np.mean(v)),
-                "std": float(np.std(v, ddof=1)) if v.size > 1 else 0.0,
-            }
-            for p, q in zip(PERCENTILES, np.percentile(v, PERCENTILES), strict=True):
-                out[f"p{p}"] = float(q)
-            return out
-
+        stats = distribution_stats
         out = {
             "scenario": self.scenario.name,
             "model": self.model,
@@ -158,13 +153,7 @@ class EnsembleResult:
         nominal = self.baseline["crisis"]
         fearon = nominal.get("fearon")
 
-        def stats(v):
-            v = np.asarray(v, dtype=np.float64)
-            out = {"mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)) if n > 1 else 0.0}
-            for p, q in zip(PERCENTILES, np.percentile(v, PERCENTILES), strict=True):
-                out[f"p{p}"] = float(q)
-            return out
-
+        stats = distribution_stats
         offers = runs["offer"].to_numpy(dtype=np.float64)
         has_offer = ~np.isnan(offers)
         return {

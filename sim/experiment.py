@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ from sim.scenario import Scenario, load_scenario
 from sim.scenario.export import toml_value
 
 DRIVERS = ("abm", "kernel")
+MAX_ROUNDS = 10_000
+"""The longest round limit (or deadline) a run takes, as ``--rounds`` on the command line."""
 
 
 def run(
@@ -76,6 +79,20 @@ def run(
     model = model or scenario.model.kind
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; expected one of: {', '.join(MODELS)}")
+    if rounds is not None:
+        if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral):
+            raise TypeError(f"rounds: expected an integer, got {rounds!r}")
+        if not 0 <= rounds <= MAX_ROUNDS:
+            raise ValueError(f"rounds: expected an integer in [0, {MAX_ROUNDS}], got {rounds}")
+        deadline = model == "alternating" or (
+            model == "crisis"
+            and scenario.crisis is not None
+            and (negotiation or scenario.crisis.negotiation) == "alternating"
+        )
+        if deadline and rounds < 1:
+            raise ValueError(
+                f"rounds: alternating offers need a deadline of at least 1 round, got {rounds}"
+            )
     if driver not in DRIVERS:
         raise ValueError(f"unknown driver {driver!r}; expected one of: {', '.join(DRIVERS)}")
     ov = (

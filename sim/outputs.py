@@ -46,6 +46,7 @@ __all__ = [
     "OutputError",
     "describe_os_error",
     "file_sha256",
+    "write_files",
     "write_single",
 ]
 
@@ -521,3 +522,15 @@ def write_single(
     except OSError as exc:
         raise OutputError(f"{label}: cannot write: {describe_os_error(exc)}") from None
     return path
+
+
+def write_files(
+    out: str | Path,
+    files: Mapping[str, bytes | str],
+    inputs: Iterable[str | Path] = (),
+    label: str | None = None,
+) -> list[Path]:
+    """Write ``{name: bytes or text}`` into the output folder ``out`` at once (see
+    `OutputDir.write`); the folder is made, checked and locked for the write."""
+    with OutputDir(out, inputs, label) as od:
+        return od.write(files)

@@ -283,26 +283,25 @@ class PlayResult:
 
         return plot.repeated_moves(self, ax=ax)
 
-    def write(self, out) -> list:
-        """Write ``moves.csv``, ``summary.json`` and ``moves.png``, each atomically."""
+    def write(self, out, extra: dict | None = None) -> list:
+        """Write ``moves.csv``, ``summary.json`` and ``moves.png`` (and ``extra``), all
+        made first and then written together, each atomically (see :mod:`sim.outputs`)."""
         import json
-        from pathlib import Path
 
         from sim import plot
-        from sim.results import figure_bytes, write_atomic
+        from sim.outputs import write_files
+        from sim.results import figure_bytes
 
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        written = [
-            write_atomic(out / "moves.csv", self.moves().to_csv(index=False, lineterminator="\n")),
-            write_atomic(
-                out / "summary.json", json.dumps(self.summary(), indent=2, allow_nan=False) + "\n"
-            ),
-        ]
+        files = {
+            "moves.csv": self.moves().to_csv(index=False, lineterminator="\n"),
+            "summary.json": json.dumps(self.summary(), indent=2, allow_nan=False) + "\n",
+        }
         fig = self.plot()
-        written.append(write_atomic(out / "moves.png", figure_bytes(fig)))
-        plot.close(fig)
-        return written
+        try:
+            files["moves.png"] = figure_bytes(fig)
+        finally:
+            plot.close(fig)
+        return write_files(out, {**files, **(extra or {})})
 
     def __repr__(self) -> str:
         return f"PlayResult({self.scenario.name!r}, {len(self.specs)} dyads, seed={self.seed})"

@@ -22,7 +22,20 @@ from sim.cli.run import run_cmd
 __all__ = ["InputError", "cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group: an output path sim refuses (``sim.outputs.OutputError``) is bad
+    input, exit 2 with its message, whichever command meets it."""
+
+    def invoke(self, ctx):
+        from sim.outputs import OutputError
+
+        try:
+            return super().invoke(ctx)
+        except OutputError as exc:
+            raise InputError(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sim", prog_name="sim")
 def cli() -> None:
     """sim: negotiation game-theory simulator.

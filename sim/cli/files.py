@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from pathlib import Path
 
 import click
@@ -53,8 +56,14 @@ def list_cmd() -> None:
     help="TOML file to write (default: print to the terminal).",
 )
 def import_cmd(source, out) -> None:
-    """Convert SOURCE (a classic expected-utility CSV, JSON or TOML) into a TOML scenario."""
-    from sim.results import write_atomic
+    """Convert SOURCE (a classic expected-utility CSV, JSON or TOML) into a TOML scenario.
+
+    With --out, the file starts with a comment that says sim wrote it and holds a checksum
+    of the rest: sim replaces a file only if that comment is there and the checksum still
+    matches (an edited or foreign file is refused), and never replaces SOURCE itself.
+    """
+    from sim.outputs import write_single
+    from sim.scenario import resolve
     from sim.scenario.export import to_toml
 
     sc = _load(source)
@@ -63,10 +72,25 @@ def import_cmd(source, out) -> None:
         click.echo(text, nl=False)
         return
     target = Path(out)
-    if not target.parent.is_dir():
-        raise InputError(f"--out {out}: folder {target.parent} does not exist")
-    try:
-        write_atomic(target, text)
-    except OSError as exc:
-        raise InputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    write_single(target, import_header(source, text) + text, inputs=[resolve(source)], owned=_owned)
     click.echo(f"wrote {target} ({sc.counts()})")
+
+
+_HEADER = "# Written by sim import from {source}; sha256 of the lines below: {digest}\n"
+_HEADER_RE = re.compile(
+    r"^# Written by sim import from .*; sha256 of the lines below: ([0-9a-f]{64})\n"
+)
+
+
+def import_header(source: str, body: str) -> str:
+    """The first line of a file ``sim import`` writes: its source and a checksum of ``body``."""
+    name = json.dumps(str(source))[1:-1].replace("\x7f", "\\u007f")
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return _HEADER.format(source=name, digest=digest)
+
+
+def _owned(existing: bytes) -> bool:
+    """Whether ``existing`` is a file ``sim import`` wrote and nobody has changed since."""
+    head, sep, rest = existing.partition(b"\n")
+    m = _HEADER_RE.match(head.decode("utf-8", "replace") + "\n") if sep else None
+    return m is not None and hashlib.sha256(rest).hexdigest() == m.group(1)

@@ -152,9 +152,9 @@ def tournament_cmd(
         click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
 
-def _write(result, out_dir):
+def _write(result, out_dir, extra=None):
     try:
-        return result.write(out_dir)
+        return result.write(out_dir, extra) if extra else result.write(out_dir)
     except OSError as exc:
         raise InputError(
             f"--out {out_dir}: cannot write: {exc.strerror}; expected a writable folder"
@@ -265,12 +265,10 @@ def evolve_cmd(
                 f"[{row.lo:.4f}, {row.hi:.4f}]"
             )
     if out_dir is not None:
-        written = _write(result, out_dir)
+        extra = None
         if table is not None:
-            from sim.results import write_atomic
-
-            text = table.to_csv(index=False, lineterminator="\n")
-            written.append(write_atomic(out_dir / "fixation.csv", text))
+            extra = {"fixation.csv": table.to_csv(index=False, lineterminator="\n")}
+        written = _write(result, out_dir, extra)
         click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
 

@@ -104,6 +104,10 @@ def run_cmd(
             f"{' and '.join(given)}: options of the bargaining models; "
             f"expected --model nbs, alternating or crisis (the model is {kind})"
         )
+    if rounds is not None and rounds < 1 and _uses_deadline(sc, kind, negotiation):
+        raise InputError(
+            f"--rounds {rounds}: alternating offers need a deadline of at least 1 round"
+        )
     if focus is not None and kind in ("nbs", "alternating", "crisis"):
         raise InputError(
             f"--focus: an option of the eum model's quadrant chart (the model is {kind})"
@@ -123,13 +127,17 @@ def run_cmd(
     )
     _print_run(result)
     if out_dir is not None:
-        try:
-            written = result.write(out_dir, focus=focus)
-        except OSError as exc:
-            raise InputError(
-                f"--out {out_dir}: cannot write: {exc.strerror}; expected a writable folder"
-            ) from None
+        written = result.write(out_dir, focus=focus)
         click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
+
+
+def _uses_deadline(sc, kind: str, negotiation: str | None) -> bool:
+    """Whether --rounds is the deadline of alternating offers for this run."""
+    if kind == "alternating":
+        return True
+    if kind == "crisis" and sc.crisis is not None:
+        return (negotiation or sc.crisis.negotiation) == "alternating"
+    return False
 
 
 def _party_list(sc, source, text: str | None, kind: str):
@@ -226,12 +234,7 @@ def _run_bargain(
     )  # fmt: skip
     _print_bargain(result)
     if out_dir is not None:
-        try:
-            written = result.write(out_dir)
-        except OSError as exc:
-            raise InputError(
-                f"--out {out_dir}: cannot write: {exc.strerror}; expected a writable folder"
-            ) from None
+        written = result.write(out_dir)
         click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.kernels import games as K
 from sim.models.games import _count, _finite, _json, _seed, tournament
-from sim.results import figure_bytes, write_atomic
+from sim.results import figure_bytes
 
 
 def _payoff(payoff_matrix, names=None) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -205,21 +205,23 @@ class EvolutionResult:
 
         return plot.evolution(self, ax=ax)
 
-    def write(self, out: str | Path) -> list[Path]:
-        """Write ``history.csv``, ``summary.json`` and ``evolution.png`` to ``out``, each atomically."""
+    def write(self, out: str | Path, extra: dict | None = None) -> list[Path]:
+        """Write ``history.csv``, ``summary.json`` and ``evolution.png`` (and ``extra``:
+        ``{name: text}``) to ``out``, all made first and then written together, each
+        atomically (see :mod:`sim.outputs`)."""
         from sim import plot
+        from sim.outputs import write_files
 
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        csv = self.history().to_csv(index=False, lineterminator="\n")
-        written = [
-            write_atomic(out / "history.csv", csv),
-            write_atomic(out / "summary.json", _json(self.summary())),
-        ]
+        files = {
+            "history.csv": self.history().to_csv(index=False, lineterminator="\n"),
+            "summary.json": _json(self.summary()),
+        }
         fig = self.plot()
-        written.append(write_atomic(out / "evolution.png", figure_bytes(fig)))
-        plot.close(fig)
-        return written
+        try:
+            files["evolution.png"] = figure_bytes(fig)
+        finally:
+            plot.close(fig)
+        return write_files(out, {**files, **(extra or {})})
 
     def _outcome(self) -> str:
         top = int(np.argmax(self.states[-1]))

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.kernels import games as K
-from sim.results import figure_bytes, write_atomic
+from sim.results import figure_bytes
 
 MAX_TURNS = 100_000
 """Cap on a match's length drawn with ``continuation``."""
@@ -427,27 +427,27 @@ class TournamentResult:
 
         return plot.payoff_heatmap(self, ax=ax)
 
-    def write(self, out: str | Path) -> list[Path]:
+    def write(self, out: str | Path, extra: dict | None = None) -> list[Path]:
         """Write ``scores.csv``, ``payoff_matrix.csv``, ``summary.json``, ``ranking.png``
-        and ``payoff_matrix.png`` to ``out``, each atomically."""
+        and ``payoff_matrix.png`` (and ``extra``: ``{name: text}``) to ``out``, all made
+        first and then written together, each atomically (see :mod:`sim.outputs`)."""
         from sim import plot
+        from sim.outputs import write_files
 
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
         csv = {"index": False, "lineterminator": "\n"}
-        written = [
-            write_atomic(out / "scores.csv", self.scores().to_csv(**csv)),
-            write_atomic(
-                out / "payoff_matrix.csv", self.payoff_matrix().reset_index().to_csv(**csv)
-            ),
-            write_atomic(out / "summary.json", _json(self.summary())),
-        ]
+        files = {
+            "scores.csv": self.scores().to_csv(**csv),
+            "payoff_matrix.csv": self.payoff_matrix().reset_index().to_csv(**csv),
+            "summary.json": _json(self.summary()),
+        }
         for name, make in (("ranking.png", plot.tournament_ranking),
                            ("payoff_matrix.png", plot.payoff_heatmap)):  # fmt: skip
             fig = make(self)
-            written.append(write_atomic(out / name, figure_bytes(fig)))
-            plot.close(fig)
-        return written
+            try:
+                files[name] = figure_bytes(fig)
+            finally:
+                plot.close(fig)
+        return write_files(out, {**files, **(extra or {})})
 
     def _length_text(self) -> str:
         if self.turns is None:

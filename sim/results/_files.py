@@ -26,6 +26,19 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     return path
 
 
+def source_inputs(source: str | Path | None) -> list[Path]:
+    """The input files behind a result's ``source`` (a path, or a shipped scenario's name)."""
+    if source is None:
+        return []
+    try:
+        from sim.scenario import resolve
+
+        path = resolve(str(source))
+        return [path] if path.is_file() else []
+    except (OSError, ValueError):  # a name that is no file: nothing on disk to protect
+        return []
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

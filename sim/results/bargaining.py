@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.results._files import figure_bytes, write_atomic
+from sim.outputs import write_files
+from sim.results._files import figure_bytes, source_inputs
 from sim.scenario import Scenario
 
 BARGAINING_MODELS = ("nbs", "alternating", "crisis")
@@ -205,22 +206,14 @@ class BargainResult:
 
     def write(self, out: str | Path) -> list[Path]:
         """Write ``summary.json`` and the figures (``agreement.png``, ``offers.png`` and
-        ``offers.csv``, ``bargaining_range.png``), each atomically."""
+        ``offers.csv``, ``bargaining_range.png``), made in memory first and then written
+        together, each atomically, into a folder sim owns (see :mod:`sim.outputs`)."""
         from sim import plot
 
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        written = [
-            write_atomic(
-                out / "summary.json", json.dumps(self.summary(), indent=2, allow_nan=False) + "\n"
-            )
-        ]
+        files = {"summary.json": json.dumps(self.summary(), indent=2, allow_nan=False) + "\n"}
         if self.model == "alternating":
-            written.append(
-                write_atomic(
-                    out / "offers.csv",
-                    self.rounds.to_csv(index=False, float_format="%.17g", lineterminator="\n"),
-                )
+            files["offers.csv"] = self.rounds.to_csv(
+                index=False, float_format="%.17g", lineterminator="\n"
             )
         figures = []
         if self.model == "nbs":
@@ -231,9 +224,11 @@ class BargainResult:
             figures.append(("bargaining_range.png", self.plot_bargaining_range))
         for name, make in figures:
             fig = make()
-            written.append(write_atomic(out / name, figure_bytes(fig)))
-            plot.close(fig)
-        return written
+            try:
+                files[name] = figure_bytes(fig)
+            finally:
+                plot.close(fig)
+        return write_files(out, files, inputs=source_inputs(self.source))
 
     def __repr__(self) -> str:
         extra = "" if self.war is None else f", war={self.war}"

@@ -12,7 +12,8 @@ import pandas as pd
 
 from sim.kernels.eum import EVENT_NAMES
 from sim.models.trajectory import Trajectory, baseline_forecasts, forecast
-from sim.results._files import figure_bytes, write_atomic
+from sim.outputs import write_files
+from sim.results._files import figure_bytes, source_inputs
 from sim.scenario import Scenario
 
 
@@ -201,34 +202,32 @@ class RunResult:
     # ---- files
     def write(self, out: str | Path, focus: str | None = None) -> list[Path]:
         """Write ``rounds.csv``, ``events.csv``, ``summary.json``, ``positions.png`` and,
-        for the expected-utility model, ``quadrant.png`` from ``focus``'s view, each atomically."""
+        for the expected-utility model, ``quadrant.png`` from ``focus``'s view.
+
+        Every file is made in memory first and written only once all are ready, each
+        atomically, into a folder sim owns (see :mod:`sim.outputs`)."""
         from sim import plot
 
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        written = [
-            write_atomic(
-                out / "rounds.csv",
-                self.trajectories().to_csv(index=False, float_format="%.17g", lineterminator="\n"),
+        files = {
+            "rounds.csv": self.trajectories().to_csv(
+                index=False, float_format="%.17g", lineterminator="\n"
             ),
-            write_atomic(
-                out / "summary.json", json.dumps(self.summary(), indent=2, allow_nan=False) + "\n"
-            ),
-        ]
+            "summary.json": json.dumps(self.summary(), indent=2, allow_nan=False) + "\n",
+        }
         if self.model == "eum":
-            written.append(
-                write_atomic(
-                    out / "events.csv", self.events().to_csv(index=False, lineterminator="\n")
-                )
-            )
+            files["events.csv"] = self.events().to_csv(index=False, lineterminator="\n")
         fig = plot.positions(self)
-        written.append(write_atomic(out / "positions.png", figure_bytes(fig)))
-        plot.close(fig)
+        try:
+            files["positions.png"] = figure_bytes(fig)
+        finally:
+            plot.close(fig)
         if self.model == "eum":
             fig = plot.quadrant(self, focus or self.scenario.actor_ids[0])
-            written.append(write_atomic(out / "quadrant.png", figure_bytes(fig)))
-            plot.close(fig)
-        return written
+            try:
+                files["quadrant.png"] = figure_bytes(fig)
+            finally:
+                plot.close(fig)
+        return write_files(out, files, inputs=source_inputs(self.source))
 
     # ---- display
     def plot(self, issue: str | None = None, ax=None):

@@ -13,13 +13,22 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from sim.plot._base import _plain, _short, plt
+from sim.plot._base import (
+    MAX_LABELLED,
+    MAX_MESSAGE,
+    MAX_PANELS,
+    _label,
+    _note,
+    _showing,
+    plt,
+)
 
 _CHALLENGER = "tab:blue"
 _DEFENDER = "tab:orange"
 _RANGE = "tab:green"
 _OFFER = "tab:red"
 _NEGOTIATED = "tab:purple"
+_MAX_ZONE_ROWS = 150  # rows of the zone figure (parties and issue headings) at most
 
 
 def _real(name: str, value, lo: float | None = None, hi: float | None = None) -> float:
@@ -38,7 +47,7 @@ def _real(name: str, value, lo: float | None = None, hi: float | None = None) ->
 
 
 def _role(name: str, role: str) -> str:
-    return _plain(name) if name == role else f"{_plain(name)} ({role})"
+    return _label(name) if name == role else f"{_label(name)} ({role})"
 
 
 def _side_label(ax, x, y, text, color) -> None:
@@ -114,8 +123,8 @@ def bargaining_range(
     )  # fmt: skip
     for x in (0.0, 1.0):
         top.axvline(x, color="grey", lw=0.8)
-    top.text(0.01, 0.03, f"all to {_plain(defender)}", fontsize=7, color="dimgrey", ha="left")
-    top.text(0.99, 0.03, f"all to {_plain(challenger)}", fontsize=7, color="dimgrey", ha="right")
+    top.text(0.01, 0.03, f"all to {_label(defender)}", fontsize=7, color="dimgrey", ha="left")
+    top.text(0.99, 0.03, f"all to {_label(challenger)}", fontsize=7, color="dimgrey", ha="right")
 
     # the true ends of the range, beside the clipped shading
     lo_text = f"{'← ' if lo < 0 else ''}p − c_C = {lo:.2f}"
@@ -154,7 +163,7 @@ def bargaining_range(
     for side in ("left", "right", "top"):
         top.spines[side].set_visible(False)
     top.set_xlabel(
-        f"share x of the pie to {_plain(challenger)} ({_plain(defender)} gets 1 − x)", fontsize=8
+        f"share x of the pie to {_label(challenger)} ({_label(defender)} gets 1 − x)", fontsize=8
     )
     top.tick_params(labelbottom=True)
     top.set_title(
@@ -170,15 +179,15 @@ def bargaining_range(
         bottom.axvspan(lo_c, hi_c, color=_RANGE, alpha=0.12, lw=0)
         bottom.plot(x, war, color="black", lw=1.6, label="P(war | offer x)", gid="war_curve")
         bottom.plot(x, u, color=_DEFENDER, lw=1.6, gid="utility_curve",
-                    label=f"{_plain(defender)}'s expected utility")  # fmt: skip
+                    label=f"{_label(defender)}'s expected utility")  # fmt: skip
         if offer is not None:
             bottom.axvline(offer, color=_OFFER, ls="--", lw=1.2, gid="offer_line",
                            label=f"offer x* = {offer:.2f}")  # fmt: skip
         bottom.set_ylim(min(0.0, float(u.min())) - 0.05, max(1.0, float(u.max())) + 0.08)
-        bottom.set_xlabel(f"offer x (share to {_plain(challenger)})", fontsize=8)
+        bottom.set_xlabel(f"offer x (share to {_label(challenger)})", fontsize=8)
         bottom.set_ylabel("probability / utility (pie shares)", fontsize=8)
         bottom.set_title(
-            f"{_plain(challenger)}'s cost of war is private, uniform on [{a:.2f}, {b:.2f}]",
+            f"{_label(challenger)}'s cost of war is private, uniform on [{a:.2f}, {b:.2f}]",
             fontsize=9,
         )
         bottom.grid(alpha=0.3)
@@ -230,7 +239,7 @@ def offers(rounds, parties, *, reservations=None, ax=None):
         own = True
     else:
         fig, own = ax.figure, False
-    title = f"Alternating offers: {_plain(name_a)} vs {_plain(name_b)}"
+    title = f"Alternating offers: {_label(name_a)} vs {_label(name_b)}"
     if len(rounds) == 0:
         ax.text(0.5, 0.5, "no offers", transform=ax.transAxes, ha="center", va="center",
                 fontsize=11, color="dimgrey", gid="no_offers")  # fmt: skip
@@ -258,7 +267,7 @@ def offers(rounds, parties, *, reservations=None, ax=None):
         ax.plot(r[mine], v[mine], ls="none", marker=marker, ms=ms, color=colour,
                 gid=f"proposed_{col[-1]}", zorder=3)  # fmt: skip
         handles.append(line)
-        labels.append(f"value to {_plain(name)}")
+        labels.append(f"value to {_label(name)}")
     handles.append(Line2D([], [], ls="none", marker="o", color="dimgrey", ms=6))
     labels.append("filled: that party proposed")
     if res is not None:
@@ -269,11 +278,11 @@ def offers(rounds, parties, *, reservations=None, ax=None):
             if 0.0 <= rv <= 1.0:
                 handles.append(ax.axhline(rv, color=colour, ls="--", lw=1.1, alpha=0.8,
                                           gid=f"reservation_{key}"))  # fmt: skip
-                labels.append(f"{_plain(name)}'s reservation {rv:.2f}")
+                labels.append(f"{_label(name)}'s reservation {rv:.2f}")
             else:
                 handles.append(Line2D([], [], ls="none", marker="x", color=colour))
                 why = "no acceptable point" if rv > 1 else "any offer acceptable"
-                labels.append(f"{_plain(name)}: {why} (reservation {rv:g})")
+                labels.append(f"{_label(name)}: {why} (reservation {rv:g})")
     y_top = max(1.0, *tops)
     strip = y_top + 0.1 * max(1.0, y_top)
     if accepted.any():
@@ -355,11 +364,20 @@ def zone(issues, ranges, *, outcome=None, status_quo=None, reached=None, message
     if reached is None:
         reached = bool(outcome) and not any(empty.values())
 
-    parties = list(dict.fromkeys(ranges["party"]))
+    every_party = list(dict.fromkeys(ranges["party"]))
+    parties = every_party[:MAX_LABELLED]
+    if len(parties) < len(every_party):
+        ranges = ranges[ranges["party"].isin(parties)]
     cmap = plt.get_cmap("tab20" if len(parties) > 10 else "tab10")
     colour = {name: cmap(i % cmap.N) for i, name in enumerate(parties)}
     by_issue = {iid: ranges[ranges["issue"] == iid] for iid in ids}
-    n_rows = sum(len(by_issue[iid]) + 1 for iid in ids) + 0.8 * (len(ids) - 1)
+    every_issue, ids, n_rows = ids, [], 0.0
+    for iid in every_issue:  # as many blocks of rows as fit the figure's height
+        need = len(by_issue[iid]) + 1 + (0.8 if ids else 0.0)
+        if ids and (len(ids) == MAX_PANELS or n_rows + need > _MAX_ZONE_ROWS):
+            break
+        ids.append(iid)
+        n_rows += need
     if ax is None:
         fig, ax = plt.subplots(figsize=(8, max(3.2, 1.7 + 0.19 * n_rows)))
         own = True
@@ -407,7 +425,7 @@ def zone(issues, ranges, *, outcome=None, status_quo=None, reached=None, message
                 ax.plot([norm(row.ideal)], [yj], ls="none", marker="o", ms=5, color=c,
                         mec="white", mew=0.6, zorder=3, gid=f"ideal:{iid}:{row.party}")  # fmt: skip
             ticks.append(yj)
-            tick_labels.append(_short(_plain(row.party), 28))
+            tick_labels.append(_label(row.party, 28))
         sq = status_quo.get(iid)
         if sq is not None and not _isna(sq):
             ax.plot([norm(sq)] * 2, [y, bottom - 0.5], color="grey", lw=0.8, ls=":", zorder=1)
@@ -423,7 +441,7 @@ def zone(issues, ranges, *, outcome=None, status_quo=None, reached=None, message
         issue_ticks.append(len(ticks))
         ticks.append(y)
         name = issues.at[iid, "name"] if "name" in issues.columns else iid
-        tick_labels.append(_short(_plain(name if not _isna(name) else iid), 28))
+        tick_labels.append(_label(name if not _isna(name) else iid, 28))
         y = bottom + 1.3
 
     ax.set_yticks(ticks, tick_labels, fontsize=6.5 if len(parties) > 8 else 7.5)
@@ -461,10 +479,14 @@ def zone(issues, ranges, *, outcome=None, status_quo=None, reached=None, message
               fontsize=7, frameon=False, handlelength=1.6, columnspacing=1.2)  # fmt: skip
     head = "Nash bargaining: agreement" if reached else "Nash bargaining: no zone of agreement"
     if message:
-        head += "\n" + textwrap.fill(_plain(message), 100 if own else 70)
+        head += "\n" + textwrap.fill(_label(message, MAX_MESSAGE), 100 if own else 70)
     ax.set_title(head, fontsize=10, color="black" if reached else "firebrick", loc="center")
     ax.set_xlabel("positions normalised to each issue's scale (ends written beside it)",
                   fontsize=7, color="dimgrey", labelpad=18)  # fmt: skip
+    if len(ids) < len(every_issue):
+        _note(fig if own else ax, _showing(len(ids), len(every_issue), "issues"))
+    if len(parties) < len(every_party):
+        _note(fig if own else ax, _showing(len(parties), len(every_party), "parties"))
     if own:
         fig.tight_layout()
     return fig

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.plot._base import _issue_panels, _plain, plt
+from sim.plot._base import (
+    MAX_LABELLED,
+    _issue_panels,
+    _kept,
+    _label,
+    _names,
+    _note,
+    _showing,
+    plt,
+)
+
+#: Lines an ensemble's trajectory figure draws at most (kept runs times actors times panels).
+MAX_LINES = 2_000
 
 
 def distribution(result, issue: str | None = None, ax=None):
@@ -36,13 +48,14 @@ def distribution(result, issue: str | None = None, ax=None):
             label="unperturbed median",
         )
         a.set_xlim(lo, hi)
-        a.set_title(iss.name or iid, fontsize=10)
+        a.set_title(_label(iss.name or iid), fontsize=10)
         a.set_xlabel("forecast")
         a.set_ylabel("runs")
     axes[0].legend(fontsize=7)
     if ax is None:
         fig.suptitle(
-            f"{sc.name}: {result.n_runs} runs of {result.model}, root seed {result.root_seed}",
+            f"{_label(sc.name)}: {result.n_runs} runs of {result.model}, "
+            f"root seed {result.root_seed}",
             fontsize=11,
         )
         fig.tight_layout()
@@ -60,20 +73,24 @@ def ensemble_trajectories(result, issue: str | None = None, ax=None):
     sc = result.scenario
     fig, axes, chosen = _issue_panels(sc, issue, ax, legend_space=1.8)
     cmap = plt.get_cmap("tab20")
-    colour = {aid: cmap(i % 20) for i, aid in enumerate(sc.actor_ids)}
-    runs = sorted(traj["run"].unique())
+    n = len(sc.actor_ids)
+    kept = _kept(n, sc.arrays().capability if n > MAX_LABELLED else None)
+    actors = [sc.actor_ids[i] for i in kept]
+    colour = {aid: cmap(j % 20) for j, aid in enumerate(actors)}
+    every = sorted(traj["run"].unique())
+    runs = every[: max(1, MAX_LINES // (len(actors) * len(chosen)))]
     alpha = max(0.08, min(0.8, 3.0 / len(runs)))
     for a, iid in zip(axes, chosen, strict=False):
         part = traj[traj["issue"] == iid]
         groups = dict(iter(part.groupby(["run", "actor"], sort=False)))
         for run in runs:
-            for aid in sc.actor_ids:
+            for aid in actors:
                 rows_ = groups[(run, aid)]
                 a.plot(rows_["round"], rows_["position"], color=colour[aid], lw=0.9, alpha=alpha,
-                       label=aid if run == runs[0] else None)  # fmt: skip
+                       label=_label(aid) if run == runs[0] else None)  # fmt: skip
         lo, hi = sc.issue(iid).scale
         a.set_ylim(lo - 0.04 * (hi - lo), hi + 0.04 * (hi - lo))
-        a.set_title(sc.issue(iid).name or iid, fontsize=10)
+        a.set_title(_label(sc.issue(iid).name or iid), fontsize=10)
         a.set_xlabel("round")
         a.set_ylabel("position")
         a.grid(alpha=0.3)
@@ -81,8 +98,13 @@ def ensemble_trajectories(result, issue: str | None = None, ax=None):
     fig.legend(
         handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False
     )
+    where = fig if ax is None else ax
+    if len(actors) < n:
+        _note(where, _showing(len(actors), n, "actors"))
+    if len(runs) < len(every):
+        _note(where, _showing(len(runs), len(every), "kept runs"))
     if ax is None:
-        fig.suptitle(f"{sc.name}: trajectories of {len(runs)} perturbed runs", fontsize=11)
+        fig.suptitle(f"{_label(sc.name)}: trajectories of {len(runs)} perturbed runs", fontsize=11)
         fig.tight_layout()
     return fig
 
@@ -107,11 +129,11 @@ def war_distribution(result, ax=None):
     if np.isfinite(offers).any():
         ax.axvline(float(np.nanmean(offers)), color="#6a3d9a", ls="--", label="offer (mean)")
     lo, hi = s["p_war_interval"]
-    c = _plain(s["challenger"])
+    c = _label(s["challenger"])
     ax.set_xlabel(f"{c}'s war value p - c (share of the stakes)")
     ax.set_ylabel("runs")
     ax.set_title(
-        f"{_plain(result.scenario.name)}\nP(war) = {s['p_war']:.3f} "
+        f"{_label(result.scenario.name)}\nP(war) = {s['p_war']:.3f} "
         f"[{lo:.3f}, {hi:.3f}] over {s['runs']} runs",
         fontsize=10,
     )
@@ -140,13 +162,13 @@ def agreement_distribution(result, issue: str | None = None, ax=None):
             a.axvline(iss.status_quo, color="0.3", ls=":", label="status quo")
             a.legend(fontsize=7, frameon=False)
         a.set_xlim(lo, hi)
-        a.set_title(_plain(iss.name or iid), fontsize=10)
+        a.set_title(_label(iss.name or iid), fontsize=10)
         a.set_xlabel("agreed outcome", fontsize=8)
         a.set_ylabel("runs")
     lo_, hi_ = s["p_agreement_interval"]
     if ax is None:
         fig.suptitle(
-            f"{_plain(result.scenario.name)}: {result.model}, {', '.join(map(_plain, s['parties']))}\n"
+            f"{_label(result.scenario.name)}: {result.model}, {_names(s['parties'])}\n"
             f"P(agreement) = {s['p_agreement']:.3f} [{lo_:.3f}, {hi_:.3f}] over {s['runs']} runs",
             fontsize=10,
         )

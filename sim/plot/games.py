@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.plot._base import _plain, plt
+from sim.plot._base import MAX_LABELLED, MAX_PANELS, _kept, _label, _note, _showing, plt
+
+#: Strategies a payoff heatmap shows at most (the best by mean score).
+MAX_MATRIX = 30
 
 
 def _ranked(result) -> np.ndarray:
@@ -20,6 +23,8 @@ def tournament_ranking(result, ax=None):
     mean; one row per strategy, the best mean on top."""
     scores = result.repetition_scores()
     order = _ranked(result)
+    every = len(order)
+    order = order[:MAX_LABELLED]
     n = len(order)
     own = ax is None
     if own:
@@ -38,16 +43,18 @@ def tournament_ranking(result, ax=None):
         ax.scatter(s, y + jitter, s=10, color=c, alpha=0.7, lw=0, zorder=3)
         ax.plot([s.mean()], [y], ls="none", marker="D", ms=6, color="black", zorder=4,
                 gid=f"mean:{result.names[k]}")  # fmt: skip
-    ax.set_yticks(range(n), [_plain(result.names[k]) for k in order[::-1]], fontsize=8)
+    ax.set_yticks(range(n), [_label(result.names[k]) for k in order[::-1]], fontsize=8)
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlabel("score per repetition (total payoff against the other strategies)")
     ax.grid(axis="x", alpha=0.3)
     length = f"{result.turns} turns" if result.turns is not None else f"w = {result.continuation:g}"
     ax.set_title(
-        f"{_plain(result.game)}: {length}, {result.repetitions} repetitions, "
+        f"{_label(result.game)}: {length}, {result.repetitions} repetitions, "
         f"noise {result.noise:g}\n(diamond: mean; bar: middle half; line: range)",
         fontsize=10,
     )
+    if n < every:
+        _note(fig if own else ax, _showing(n, every, "strategies (the best)"))
     if own:
         fig.tight_layout()
     return fig
@@ -57,7 +64,12 @@ def payoff_heatmap(result, ax=None):
     """A tournament: the mean payoff per turn of each row strategy against each column
     strategy, written in the cells (the diagonal is self-play)."""
     matrix = result.payoff_matrix().to_numpy(dtype=float)
-    names = [_plain(x) for x in result.names]
+    every = len(result.names)
+    keep = np.arange(every)
+    if every > MAX_MATRIX:
+        keep = np.sort(_ranked(result)[:MAX_MATRIX])
+        matrix = matrix[np.ix_(keep, keep)]
+    names = [_label(result.names[k], 30) for k in keep]
     n = len(names)
     own = ax is None
     if own:
@@ -78,7 +90,9 @@ def payoff_heatmap(result, ax=None):
     ax.set_yticks(range(n), names, fontsize=7)
     ax.set_xlabel("against (column)", fontsize=8)
     ax.set_ylabel("strategy (row): its payoff", fontsize=8)
-    ax.set_title(f"{_plain(result.game)}: payoff per turn of the row strategy", fontsize=10)
+    ax.set_title(f"{_label(result.game)}: payoff per turn of the row strategy", fontsize=10)
+    if n < every:
+        _note(fig if own else ax, _showing(n, every, "strategies (the best)"))
     if own:
         fig.tight_layout()
     return fig
@@ -96,15 +110,19 @@ def evolution(result, ax=None):
         fig = ax.figure
     n = shares.shape[1]
     cmap = plt.get_cmap("tab20" if n > 10 else "tab10")
-    ax.stackplot(steps, shares.T, labels=[_plain(x) for x in result.names],
+    named = set(_kept(n, shares.max(axis=0) if n > MAX_LABELLED else None))
+    labels = [_label(x) if k in named else "_nolegend_" for k, x in enumerate(result.names)]
+    ax.stackplot(steps, shares.T, labels=labels,
                  colors=[cmap(k % cmap.N) for k in range(n)], alpha=0.85)  # fmt: skip
+    if len(named) < n:
+        _note(fig if own else ax, _showing(len(named), n, "strategies in the legend"))
     fixed_at = getattr(result, "fixation_step", None)
     title = "replicator dynamics" if result.process == "replicator" else "Moran process"
     if result.process == "moran":
         title += f", population {int(result.states[0].sum())}, intensity {result.intensity:g}"
     if fixed_at is not None:
         ax.axvline(fixed_at, color="black", ls=":", lw=1.0, gid="fixation")
-        title += f": {_plain(result.fixed)} fixed at step {fixed_at}"
+        title += f": {_label(result.fixed)} fixed at step {fixed_at}"
     ax.set_xlim(0, max(1, steps[-1]))
     ax.set_ylim(0, 1)
     ax.set_xlabel("generation" if result.process == "replicator" else "step")
@@ -121,7 +139,7 @@ def repeated_moves(result, ax=None):
     green for cooperation and red for defection."""
     from matplotlib.colors import ListedColormap
 
-    specs, actions = result.specs, result.actions
+    specs, actions = result.specs[:MAX_PANELS], result.actions[:MAX_PANELS]
     n = len(specs)
     if ax is None:
         fig, ax = plt.subplots(figsize=(9, 0.9 + 0.75 * n))
@@ -139,11 +157,12 @@ def repeated_moves(result, ax=None):
         for side in range(2):
             share = float(np.mean(acts[:, side] == 0)) if acts.shape[0] else float("nan")
             labels.append(
-                f"{_plain(spec.actors[side])} ({_plain(spec.strategies[side].label)}) {share:.0%} C"
+                f"{_label(spec.actors[side], 30)} ({_label(spec.strategies[side].label, 30)}) "
+                f"{share:.0%} C"
             )
             ticks.append(top + side + 0.5)
         ax.text(
-            1.0, top + 1, f" {_plain(spec.game)}", transform=ax.get_yaxis_transform(),
+            1.0, top + 1, f" {_label(spec.game)}", transform=ax.get_yaxis_transform(),
             va="center", ha="left", fontsize=8, color="0.3",
         )  # fmt: skip
     ax.set_ylim(3 * n - 1, 0)
@@ -153,8 +172,10 @@ def repeated_moves(result, ax=None):
     ax.set_yticklabels(labels, fontsize=8)
     ax.set_xlabel("turn")
     ax.set_title(
-        f"{_plain(result.scenario.name)}: repeated games (green: cooperate, red: defect)",
+        f"{_label(result.scenario.name)}: repeated games (green: cooperate, red: defect)",
         fontsize=10,
     )
+    if n < len(result.specs):
+        _note(ax, _showing(n, len(result.specs), "dyads"))
     fig.tight_layout()
     return fig

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from sim.plot._base import _issue_panels, _plain, plt
+from sim.plot._base import _issue_panels, _label, plt
 
 
 def _sweep_panels(result, issue, ax, n_params: int, what: str):
@@ -22,7 +22,7 @@ def _sweep_panels(result, issue, ax, n_params: int, what: str):
 def _sweep_title(fig, result, ax) -> None:
     if ax is None:
         fig.suptitle(
-            f"{result.scenario.name}: {result.model}, {result.runs} runs per point, "
+            f"{_label(result.scenario.name)}: {result.model}, {result.runs} runs per point, "
             f"root seed {result.root_seed} at every point",
             fontsize=11,
         )
@@ -52,8 +52,8 @@ def sweep_lines(result, issue: str | None = None, ax=None):
         lo, hi = iss.scale
         pad = 0.04 * (hi - lo)
         a.set_ylim(lo - pad, hi + pad)
-        a.set_title(iss.name or iid, fontsize=10)
-        a.set_xlabel(path, fontsize=8)
+        a.set_title(_label(iss.name or iid), fontsize=10)
+        a.set_xlabel(_label(path), fontsize=8)
         a.set_ylabel("forecast")
         a.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
@@ -91,10 +91,10 @@ def sweep_heatmap(result, issue: str | None = None, ax=None, stat: str = "compro
                        color="black" if v > mid else "white")  # fmt: skip
         _ticks(a, "x", p2.values)
         _ticks(a, "y", p1.values)
-        a.set_xlabel(p2.path, fontsize=8)
-        a.set_ylabel(p1.path, fontsize=8)
+        a.set_xlabel(_label(p2.path), fontsize=8)
+        a.set_ylabel(_label(p1.path), fontsize=8)
         iss = result.scenario.issue(iid)
-        a.set_title(f"{iss.name or iid}: {stat.replace('_', ' ')}", fontsize=9)
+        a.set_title(f"{_label(iss.name or iid)}: {_label(stat.replace('_', ' '))}", fontsize=9)
     _sweep_title(fig, result, ax)
     return fig
 
@@ -115,7 +115,7 @@ def _war_sweep(result, ax, n_params: int, what: str, size):
 def _war_title(fig, result, ax) -> None:
     if ax is None:
         fig.suptitle(
-            f"{_plain(result.scenario.name)}: crisis, {result.runs} runs per point, "
+            f"{_label(result.scenario.name)}: crisis, {result.runs} runs per point, "
             f"root seed {result.root_seed} at every point",
             fontsize=10,
         )
@@ -139,7 +139,7 @@ def sweep_war_lines(result, ax=None):
         label="P(war) the defender believes (mean)",
     )  # fmt: skip
     a.set_ylim(-0.03, 1.03)
-    a.set_xlabel(_plain(path), fontsize=9)
+    a.set_xlabel(_label(path), fontsize=9)
     a.set_ylabel("probability of war")
     a.grid(alpha=0.3)
     a.legend(fontsize=7, frameon=False)
@@ -159,7 +159,7 @@ def sweep_war_heatmap(result, ax=None, stat: str = "p_war"):
     unit = stat.startswith("p_war") or stat in ("p_mean", "share_with_offer")
     lo, hi = (0.0, 1.0) if unit else (np.nanmin(grid), np.nanmax(grid))
     im = a.imshow(grid, origin="lower", aspect="auto", cmap="viridis", vmin=lo, vmax=hi)
-    label = "P(war)" if stat == "p_war" else stat.replace("_", " ")
+    label = "P(war)" if stat == "p_war" else _label(stat.replace("_", " "))
     bar = fig.colorbar(im, ax=a, fraction=0.05, pad=0.03)
     bar.ax.tick_params(labelsize=7)
     bar.set_label(label, fontsize=8)
@@ -171,8 +171,8 @@ def sweep_war_heatmap(result, ax=None, stat: str = "p_war"):
                    color="black" if v > mid else "white")  # fmt: skip
     _ticks(a, "x", p2.values)
     _ticks(a, "y", p1.values)
-    a.set_xlabel(_plain(p2.path), fontsize=8)
-    a.set_ylabel(_plain(p1.path), fontsize=8)
+    a.set_xlabel(_label(p2.path), fontsize=8)
+    a.set_ylabel(_label(p1.path), fontsize=8)
     a.set_title(label, fontsize=9)
     _war_title(fig, result, ax)
     return fig

@@ -10,6 +10,7 @@ import numpy as np
 from sim.models import MODELS
 from sim.models.baselines import run_static
 from sim.models.eum import run_kernel
+from sim.progress import Progress
 from sim.results import BARGAINING_MODELS, BargainResult, RunResult
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.export import toml_value
@@ -17,6 +18,9 @@ from sim.scenario.export import toml_value
 DRIVERS = ("abm", "kernel")
 MAX_ROUNDS = 10_000
 """The longest round limit (or deadline) a run takes, as ``--rounds`` on the command line."""
+LONG_RUN = 2e8
+"""actors^3 x issues x rounds from which a run shows its progress (the expected-utility
+round costs O(n^3) per issue: about a few seconds of work on a laptop)."""
 
 
 def run(
@@ -30,6 +34,7 @@ def run(
     first: str | None = None,
     weights: str | None = None,
     negotiation: str | None = None,
+    progress: bool | None = None,
 ) -> RunResult | BargainResult:
     """Run one model on one scenario.
 
@@ -61,6 +66,9 @@ def run(
     negotiation
         Crisis: the model whose outcome the challenger weighs against war
         (``"nbs"``, ``"alternating"`` or ``"status_quo"``).
+    progress
+        Show rounds done on stderr (a bar on a terminal, a line every 10 s in logs);
+        by default only for runs large enough to take seconds.
 
     Examples
     --------
@@ -112,7 +120,15 @@ def run(
             from sim.abm import NegotiationModel
 
             abm = NegotiationModel(scenario, rounds=limit)
-            abm.run_model()
+            n, m = len(scenario.actors), len(scenario.issues)
+            show = progress if progress is not None else n**3 * m * limit >= LONG_RUN
+            bar = Progress(limit, f"{scenario.name[:40]}: rounds", unit="round", enabled=show)
+            try:
+                while abm.running:
+                    abm.step()
+                    bar.update(1)
+            finally:
+                bar.close()
             trajectory = abm.trajectory()
     else:
         trajectory = run_static(scenario.arrays())

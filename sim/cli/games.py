@@ -105,7 +105,8 @@ def _game_setup(scenario, strategies, turns, noise, game, overrides):
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
     callback=_finite,
     default=None,
-    help="Instead of --turns: each match goes on after every turn with this probability.",
+    help="Instead of --turns: each match goes on after every turn with this probability "
+    "(a match is cut at 100,000 turns; the output says how many were).",
 )
 def tournament_cmd(
     scenario, strategies, turns, noise, game, seed, out, overrides, repetitions, continuation
@@ -124,21 +125,31 @@ def tournament_cmd(
     parsed, payoffs, turns, noise, reps = _game_setup(
         scenario, strategies, turns, noise, game, overrides
     )
-    result = g.tournament(
-        parsed,
-        turns=turns,
-        repetitions=repetitions or reps,
-        seed=seed,
-        noise=noise,
-        game=payoffs,
-        continuation=continuation,
-    )
+    try:
+        result = g.tournament(
+            parsed,
+            turns=turns,
+            repetitions=repetitions or reps,
+            seed=seed,
+            noise=noise,
+            game=payoffs,
+            continuation=continuation,
+        )
+    except ValueError as exc:
+        raise InputError(f"{_source(scenario)}: {exc}") from None
     scores = result.scores()
     click.echo(
         f"round robin of {len(parsed)} strategies, {result.repetitions} repetitions, "
         + (f"continuation {continuation}" if continuation else f"{turns} turns")
         + f", noise {noise:g}, seed {seed}"
     )
+    if continuation:
+        cut = _cut_matches(result)
+        if cut:
+            click.echo(
+                f"{cut:,} of {_matches(result):,} matches were cut at the cap of "
+                f"{g.MAX_TURNS:,} turns"
+            )
     header = f"{'rank':>4}  {'strategy':<28} {'payoff/turn':>11} {'score/rep':>10} {'wins/rep':>9}"
     click.echo(header)
     click.echo("-" * len(header))
@@ -150,6 +161,25 @@ def tournament_cmd(
     if out_dir is not None:
         written = _write(result, out_dir)
         click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
+
+
+def _source(scenario) -> str:
+    return str(resolve(scenario)) if scenario is not None else "--strategies"
+
+
+def _cut_matches(result) -> int:
+    """Matches (i <= j per repetition) whose drawn length reached the cap."""
+    import numpy as np
+
+    from sim.models import games as g
+
+    upper = np.triu(np.ones(result.lengths.shape[1:], dtype=bool))
+    return int((result.lengths[:, upper] >= g.MAX_TURNS).sum())
+
+
+def _matches(result) -> int:
+    n = result.lengths.shape[1]
+    return result.repetitions * n * (n + 1) // 2
 
 
 def _write(result, out_dir, extra=None):
@@ -176,7 +206,8 @@ def _write(result, out_dir, extra=None):
     type=click.IntRange(2, 1_000_000),
     default=100,
     show_default=True,
-    help="Moran: population size, split evenly among the strategies at the start.",
+    help="Moran: population size, split evenly among the strategies at the start "
+    "(at least one individual per strategy).",
 )
 @click.option(
     "--steps",
@@ -228,17 +259,25 @@ def evolve_cmd(
     parsed, payoffs, turns, noise, _ = _game_setup(
         scenario, strategies, turns, noise, game, overrides
     )
-    result = g.evolve(
-        parsed,
-        process=process,
-        population=population,
-        steps=steps,
-        seed=seed,
-        turns=turns,
-        noise=noise,
-        game=payoffs,
-        intensity=intensity,
-    )
+    if process == "moran" and population < len(parsed):
+        raise InputError(
+            f"--population {population}: smaller than the {len(parsed)} strategies, so some "
+            f"would start with no members; expected a population of at least {len(parsed)}"
+        )
+    try:
+        result = g.evolve(
+            parsed,
+            process=process,
+            population=population,
+            steps=steps,
+            seed=seed,
+            turns=turns,
+            noise=noise,
+            game=payoffs,
+            intensity=intensity,
+        )
+    except ValueError as exc:
+        raise InputError(f"{_source(scenario)}: {exc}") from None
     hist = result.history()
     last = hist.iloc[-1]
     click.echo(

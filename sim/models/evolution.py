@@ -298,7 +298,7 @@ def evolve(
     ``"moran"``
         :func:`moran` in a population of ``population`` individuals, from
         ``initial`` counts (default: as equal as can be, the first strategies one
-        more) for ``steps`` (default ``100 * population``) steps, ``seed`` and
+        more; then the population must be at least the number of strategies) for ``steps`` (default ``100 * population``) steps, ``seed`` and
         ``intensity`` as given.
     ``"replicator"``
         :func:`replicator` from ``initial`` shares (default equal) for ``steps``
@@ -317,6 +317,11 @@ def evolve(
         return EvolutionResult(t.names, "replicator", states, matrix.to_numpy(), tournament=context)
     population = _count("population", population, 2)
     steps = 100 * population if steps is None else steps
+    if initial is None and population < p:
+        raise ValueError(
+            f"population {population} is smaller than the {p} strategies, so some would "
+            f"start with no members; expected a population of at least {p} (or initial counts)"
+        )
     if initial is None:
         initial = np.full(p, population // p) + (np.arange(p) < population % p)
     elif int(np.sum(initial)) != population:

@@ -12,7 +12,10 @@ Perturbation of one run, from one draw of ``2 m n + n`` standard normals ``z``
   where it has none);
 * saliences ``s + salience_sd * z``, clipped to [0, 1];
 * capabilities ``c * exp(sigma z - sigma^2 / 2)`` with ``sigma^2 = log(1 + cv^2)``:
-  a lognormal factor with mean 1 and coefficient of variation ``cv``.
+  a lognormal factor with mean 1 and coefficient of variation ``cv``. A capability
+  stays positive and finite: where the factor underflows to 0 (spreads far beyond any
+  real uncertainty, ``cv`` of 1e300) the capability is the least positive double,
+  5e-324, and where it overflows the largest finite one; other values are untouched.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario import Scenario, ScenarioArrays
+
+_LEAST_CAPABILITY = float(np.nextafter(0.0, 1.0))
+_MOST_CAPABILITY = float(np.finfo(np.float64).max)
 
 
 @dataclass(frozen=True)
@@ -235,7 +241,11 @@ def perturb(arrays: ScenarioArrays, sp: Spreads, seeds: np.ndarray, extra: int =
         arrays.red_hi,
     )
     S = np.clip(arrays.salience + sp.salience_sd * z[:, mn : 2 * mn].reshape(R, m, n), 0.0, 1.0)
-    C = arrays.capability * np.exp(sigma * z[:, 2 * mn : 2 * mn + n] - 0.5 * sigma**2)
+    with np.errstate(over="ignore", under="ignore"):
+        C = arrays.capability * np.exp(sigma * z[:, 2 * mn : 2 * mn + n] - 0.5 * sigma**2)
+    # a capability stays positive and finite: a factor that underflows to 0 (or overflows)
+    # gives the least positive (the largest finite) double; every other value keeps its bits
+    C = np.clip(C, _LEAST_CAPABILITY, _MOST_CAPABILITY)
     if extra:
         return X, S, C, z[:, 2 * mn + n :]
     return X, S, C

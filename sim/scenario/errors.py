@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from sim.text import printable
+
 
 class ScenarioError(ValueError):
     """Bad scenario input. ``problems`` lists (field path, what was expected).
 
-    ``str(error)`` gives one line per problem: ``FILE: FIELD: MESSAGE``.
+    ``str(error)`` gives one line per problem: ``FILE: FIELD: MESSAGE``, with every
+    control, format or invisible character of the file's text shown as an escape
+    (:func:`sim.text.printable`), so quoting a file cannot drive the terminal.
     """
 
     def __init__(self, source: str, problems: list[tuple[str, str]]):
@@ -16,8 +20,10 @@ class ScenarioError(ValueError):
 
     def _format(self) -> str:
         lines = []
+        source = printable(self.source)
         for path, message in self.problems:
-            lines.append(
-                f"{self.source}: {path}: {message}" if path else f"{self.source}: {message}"
-            )
+            # a message is one line: a newline quoted from the file is shown as \x0a
+            text = printable(message).replace("\n", "\\x0a").replace("\t", "\\x09")
+            where = printable(path).replace("\n", "\\x0a").replace("\t", "\\x09")
+            lines.append(f"{source}: {where}: {text}" if path else f"{source}: {text}")
         return "\n".join(lines)

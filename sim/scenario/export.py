@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import re
 from typing import Any
 
@@ -12,8 +11,34 @@ from sim.scenario.schema import Scenario
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def _string(text: str) -> str:
+    """``text`` as a TOML basic string: quotes and backslashes escaped, and every
+    character TOML forbids there (C0 controls, DEL) written as ``\\uXXXX``."""
+    out = ['"']
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch < " " or ch == "\x7f":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
 def _key(key: str) -> str:
-    return key if _BARE.match(key) else json.dumps(key, ensure_ascii=False)
+    return key if _BARE.match(key) else _string(key)
 
 
 def toml_value(v: Any) -> str:
@@ -29,7 +54,7 @@ def _value(v: Any) -> str:
     if isinstance(v, float):
         return repr(v)
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+        return _string(v)
     if isinstance(v, _dt.date):
         return v.isoformat()
     if isinstance(v, list | tuple):

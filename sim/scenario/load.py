@@ -22,7 +22,8 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_references
 from sim.scenario.errors import ScenarioError
-from sim.scenario.schema import Scenario
+from sim.scenario.limits import MAX_ID_LENGTH
+from sim.scenario.schema import ID_RULE, Scenario, id_problem
 
 SUFFIXES = (".toml", ".csv", ".json")
 MAX_BYTES = 20 * 1024 * 1024
@@ -54,8 +55,15 @@ def resolve(name_or_path: str | Path | None) -> Path:
         name_or_path = DEFAULT_SCENARIO
     text = str(name_or_path)
     shipped = shipped_scenarios()
-    if text in shipped and not Path(text).exists():
-        return shipped[text]
+    if text in shipped:
+        try:
+            is_file = Path(text).is_file()
+        except OSError:
+            is_file = False
+        # a folder (or anything but a file) of the same name is not a scenario: the
+        # shipped one is meant
+        if not is_file:
+            return shipped[text]
     return Path(text)
 
 
@@ -141,10 +149,18 @@ def _parse(path: Path) -> dict[str, Any]:
             raise ScenarioError(str(path), [("", problem)]) from None
         except RecursionError:
             raise ScenarioError(str(path), [("", _TOO_DEEP)]) from None
+        except ValueError:  # an integer too long to convert
+            raise ScenarioError(str(path), [_long_integer(text)]) from None
     if suffix == ".json":
         try:
             # NaN/Infinity pass through to validation, which rejects them naming the field
-            raw = json.loads(text, parse_constant=float, object_pairs_hook=_no_duplicate_keys)
+            # an integer too long to convert becomes a float (inf), rejected naming its field
+            raw = json.loads(
+                text,
+                parse_constant=float,
+                parse_int=_json_int,
+                object_pairs_hook=_no_duplicate_keys,
+            )
         except (json.JSONDecodeError, ValueError) as exc:
             raise ScenarioError(str(path), [("", f"not valid JSON: {exc}")]) from None
         except RecursionError:
@@ -153,6 +169,33 @@ def _parse(path: Path) -> dict[str, Any]:
             raise ScenarioError(str(path), [("", "expected a JSON object at the top level")])
         return raw
     return csv_to_raw(text, path)
+
+
+MAX_INT_DIGITS = 4300
+"""Python's limit on the digits of an integer read from text (``sys.get_int_max_str_digits``)."""
+_LONG_DIGITS = re.compile(rf"[0-9][0-9_]{{{MAX_INT_DIGITS},}}")
+
+
+def _json_int(text: str) -> int | float:
+    return int(text) if len(text) <= MAX_INT_DIGITS else float(text)
+
+
+def _long_integer(text: str) -> tuple[str, str]:
+    """(where, problem) for a TOML file holding an integer too long to convert."""
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        match = _LONG_DIGITS.search(line)
+        if match:
+            key = line[: match.start()].partition("=")[0].strip() or "a value"
+            digits = sum(ch.isdigit() for ch in match.group())
+            return (
+                f"line {line_no}",
+                f"{key[:80]}: an integer of {digits:,} digits; expected a number "
+                f"(integers of at most {MAX_INT_DIGITS:,} digits)",
+            )
+    return (
+        "",
+        f"an integer too long to read; expected integers of at most {MAX_INT_DIGITS:,} digits",
+    )
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -187,9 +230,18 @@ CSV_ALIASES = {
 }
 
 
+def _id_from_text(text: str, default: str) -> str:
+    """``text`` made an id: each character an id may not hold becomes ``_``, cut to 64."""
+    cleaned = "".join("_" if id_problem(ch) else ch for ch in text).strip("_")
+    return cleaned[:MAX_ID_LENGTH].strip("_") or default
+
+
 def _issue_id_from_stem(stem: str) -> str:
-    cleaned = "".join("_" if (ch == "." or ch.isspace()) else ch for ch in stem).strip("_")
-    return cleaned or "issue"
+    return _id_from_text(stem, "issue")
+
+
+def _cell(text: str) -> str:
+    return _describe_input(text)
 
 
 def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
@@ -204,6 +256,11 @@ def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
     except csv.Error as exc:
         raise ScenarioError(source, [("", f"not a readable CSV file: {exc}")]) from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise ScenarioError(
+            source,
+            [("", f"no header and no values; expected the columns {','.join(CSV_COLUMNS)}")],
+        )
     header = [h.strip() for h in rows[0]]
     mapped = [CSV_ALIASES.get(h.lower()) for h in header]
     missing = [c for c in CSV_COLUMNS if c not in mapped]
@@ -214,7 +271,7 @@ def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
                 (
                     "header",
                     f"missing column(s) {', '.join(missing)}; expected the columns "
-                    f"{','.join(CSV_COLUMNS)}, got {','.join(header)}",
+                    f"{','.join(CSV_COLUMNS)}, got {_describe_input(','.join(header))}",
                 )
             ],
         )
@@ -241,12 +298,15 @@ def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
                 value = float(cell)
             except ValueError:
                 problems.append(
-                    (f"row {line_no}, column {column}", f"expected a number, got {cell!r}")
+                    (f"row {line_no}, column {column}", f"expected a number, got {_cell(cell)}")
                 )
                 continue
             if not math.isfinite(value):
                 problems.append(
-                    (f"row {line_no}, column {column}", f"expected a finite number, got {cell!r}")
+                    (
+                        f"row {line_no}, column {column}",
+                        f"expected a finite number, got {_cell(cell)}",
+                    )
                 )
                 continue
             values[column] = value
@@ -270,7 +330,7 @@ def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
             problems.append(
                 (
                     f"row {line_no}, column Actor",
-                    f"duplicate actor {name!r} (first on row {seen[name]})",
+                    f"duplicate actor {_cell(name)} (first on row {seen[name]})",
                 )
             )
         seen.setdefault(name, line_no)
@@ -294,14 +354,14 @@ def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
     actors = {}
     first: dict[str, tuple[int, str]] = {}
     for line_no, name, v in records:
-        aid = name.replace(".", "_")
+        aid = _id_from_text(name, "actor")
         if aid in first:
             problems.append(
                 (
                     f"row {line_no}, column Actor",
-                    f"actor {name!r} gets the same id {aid!r} as {first[aid][1]!r} "
-                    f"(row {first[aid][0]}) once dots are replaced by '_'; "
-                    "expected distinct actor names",
+                    f"actor {_cell(name)} gets the same id {aid!r} as {_cell(first[aid][1])} "
+                    f"(row {first[aid][0]}) once characters an id may not hold are replaced "
+                    "by '_' (and the id is cut to 64 characters); expected distinct actor names",
                 )
             )
         first.setdefault(aid, (line_no, name))
@@ -326,6 +386,10 @@ def csv_to_raw(text: str, path: Path) -> dict[str, Any]:
 
 # ---- validation ------------------------------------------------------------------
 def _describe_input(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 14_000:
+        return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
+    if isinstance(value, str) and len(value) > 200:
+        value = value[:60]  # repr only what is shown
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -377,53 +441,158 @@ def _format_loc(loc: tuple, raw: dict) -> str:
             label = f"[{part}]"
             if parts == ["issues"]:
                 try:
-                    label = f"[{part}] (id {raw['issues'][part]['id']!r})"
+                    issue_id = raw["issues"][part]["id"]
+                    label = f"[{part}] (id {_describe_input(issue_id)})"
                 except (KeyError, IndexError, TypeError):
                     pass
             parts[-1:] = [parts[-1] + label] if parts else [label]
+        elif part == "[key]":
+            continue
         else:
-            parts.append(str(part))
+            text = str(part)
+            # a key that is no valid id is quoted, so the path stays readable
+            parts.append(text if id_problem(text) is None else _describe_input(text))
     return ".".join(parts)
 
 
+_VALIDATOR_PREFIX = re.compile(r"^(function-(after|before|wrap|plain)\[[^,\]]*(\(\))?, )+")
+
+
+def _branch(node: Any, tag: str) -> Any:
+    """The branch of the union ``node`` that pydantic's loc ``tag`` names, or None for a
+    scalar branch (a literal, a number, a string: nothing below it)."""
+    args = [a for a in typing.get_args(node) if a is not type(None)]
+    bare = _VALIDATOR_PREFIX.sub("", tag)
+    for arg in args:
+        inner = _unwrap_annotated(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel) and tag == inner.__name__:
+            return arg
+        origin = typing.get_origin(inner)
+        if origin is dict and bare.startswith("dict["):
+            return arg
+        if origin is tuple and bare.startswith("tuple["):
+            return arg
+    return None
+
+
+def _unwrap_annotated(tp: Any) -> Any:
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    return tp
+
+
+def _is_union(tp: Any) -> bool:
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return False
+    return len([a for a in typing.get_args(tp) if a is not type(None)]) > 1
+
+
+def _optional_inner(tp: Any) -> Any:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
 def _clean_loc(loc: tuple) -> tuple:
-    # pydantic adds union branch names ("float", "literal['computed']", "[key]") to locs
-    out = []
-    for part in loc:
-        if isinstance(part, str) and (
-            part.startswith(("literal[", "function-", "union[", "dict[", "tuple[", "list["))
-            or part in ("float", "int", "str", "bool", "constrained-float")
-            or part.endswith("]")
-            and "[" in part
-            and not part.startswith("[")
-        ):
+    """pydantic's loc without the names it gives union branches (``"float"``,
+    ``"literal['computed']"``, ``"Strategy"``, ``"function-after[...]"``).
+
+    The loc is walked beside the schema, so a part is dropped only where the schema
+    has a union: a dict key is kept whatever it is (an actor id ``float``, ``str``
+    or ``A[1]`` is an id, not a branch).
+    """
+    out: list = []
+    node: Any = Scenario
+    parts = list(loc)
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if node is None:
+            out.append(part)
+            i += 1
             continue
-        if part == "Strategy" and len(out) >= 2 and out[-2] == "strategies":
-            continue  # the table branch of a strategy (a name or a table)
-        out.append(part)
+        node = _optional_inner(_unwrap_annotated(node))
+        if _is_union(node):
+            if isinstance(part, str):
+                node = _branch(node, part)
+                i += 1
+                continue
+            node = None
+            continue
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            out.append(part)
+            field = node.model_fields.get(part) if isinstance(part, str) else None
+            node = None if field is None else field.annotation
+            i += 1
+            continue
+        origin, args = typing.get_origin(node), typing.get_args(node)
+        if origin is dict and len(args) == 2:
+            out.append(part)  # the key, whatever it spells
+            i += 1
+            if i < len(parts) and parts[i] == "[key]":
+                out.append("[key]")
+                i += 1
+            node = args[1]
+            continue
+        if origin is tuple and args:
+            out.append(part)
+            if isinstance(part, int) and len(args) > 1 and args[-1] is not Ellipsis:
+                node = args[part] if 0 <= part < len(args) else None
+            else:
+                node = args[0]
+            i += 1
+            continue
+        node = None
     return tuple(out)
+
+
+_BOUNDS = {
+    "greater_than": ("gt", "greater than"),
+    "greater_than_equal": ("ge", "greater than or equal to"),
+    "less_than": ("lt", "less than"),
+    "less_than_equal": ("le", "less than or equal to"),
+}
+
+
+def _bound(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
 def _messages(exc: ValidationError, raw: dict) -> list[tuple[str, str]]:
     seen = set()
     out = []
+    keep = set()  # paths of bad keys: reported even when a deeper path has a problem too
     for err in exc.errors(include_url=False):
         loc = _clean_loc(err["loc"])
         path = _format_loc(loc, raw) or "(top level)"
         kind = err["type"]
+        ctx = err.get("ctx") or {}
         if kind == "extra_forbidden":
             allowed = _allowed_keys(loc)
             msg = "unknown key" + (f"; expected one of: {', '.join(allowed)}" if allowed else "")
         elif kind == "missing":
             msg = "missing required field"
         elif loc and loc[-1] == "[key]":
-            path = _format_loc(loc[:-2], raw) or "(top level)"
-            msg = (
-                f"bad id {_describe_input(err.get('input'))}: expected 1 to 64 characters "
-                "without dots, control characters or spaces at either end"
-            )
+            keep.add(path)
+            msg = str(ctx.get("error", err["msg"]))
+            if not msg.startswith("bad id"):
+                msg = f"bad id {_describe_input(err.get('input'))}: expected {ID_RULE}"
+        elif kind == "value_error":
+            msg = str(ctx.get("error", err["msg"]))
         elif kind == "finite_number":
             msg = f"expected a finite number, got {_describe_input(err.get('input'))}"
+        elif kind in _BOUNDS and _BOUNDS[kind][0] in ctx:
+            key, words = _BOUNDS[kind]
+            msg = f"input should be {words} {_bound(ctx[key])}"
+            if "input" in err:
+                msg += f", got {_describe_input(err['input'])}"
+        elif kind == "too_long" and "max_length" in ctx:
+            msg = (
+                f"too many entries: expected at most {ctx['max_length']:,}, "
+                f"got {ctx.get('actual_length', 'more')}"
+            )
         else:
             msg = f"{err['msg'][0].lower()}{err['msg'][1:]}"
             if "input" in err and not isinstance(err["input"], dict | list):
@@ -433,7 +602,11 @@ def _messages(exc: ValidationError, raw: dict) -> list[tuple[str, str]]:
             out.append((path, msg))
     # a union reports one error per branch: keep the deepest paths, join the rest per path
     paths = [p for p, _ in out]
-    out = [(p, m) for p, m in out if not any(q.startswith(p + ".") for q in paths)]
+
+    def shadowed(p: str) -> bool:
+        return p not in keep and any(q.startswith((p + ".", p + "[")) for q in paths)
+
+    out = [(p, m) for p, m in out if not shadowed(p)]
     merged: dict[str, list[str]] = {}
     for path, msg in out:
         merged.setdefault(path, []).append(msg)

@@ -10,6 +10,7 @@ validated like any file, so a bad value is reported with its field.
 from __future__ import annotations
 
 import copy
+import sys
 import tomllib
 from typing import Any
 
@@ -33,6 +34,12 @@ def parse_assignment(item: str, source: str = "--set") -> tuple[str, Any]:
         return path, parse_value(value.strip())
     except RecursionError:
         problem = "value nested too deeply; expected a TOML value"
+        raise ScenarioError(source, [(f"--set {path}", problem)]) from None
+    except ValueError:  # an integer of more digits than Python converts
+        problem = (
+            "an integer too long to read; expected a number "
+            f"(integers of at most {sys.get_int_max_str_digits() or 4300:,} digits)"
+        )
         raise ScenarioError(source, [(f"--set {path}", problem)]) from None
 
 

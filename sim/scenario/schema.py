@@ -9,25 +9,118 @@ so that every problem can be reported with the path of the field at fault.
 from __future__ import annotations
 
 import datetime as _dt
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
-Id = Annotated[
-    str,
-    StringConstraints(
-        min_length=1, max_length=64, pattern=r"^[^.\s\x00-\x1f]([^.\x00-\x1f]*[^.\s\x00-\x1f])?$"
-    ),
-]
-"""An identifier: non-empty, no dot (dots separate `--set` paths), no outer spaces."""
+from sim.scenario import limits
+
+
+def id_problem(value: str) -> str | None:
+    """What breaks the identifier rule in ``value``, or None if it is a valid id.
+
+    An id is 1 to 64 characters, none of them a dot (dots separate the parts of a
+    ``--set`` path), ``=`` (it ends the path), ``,`` (it separates lists of ids on the
+    command line) or whitespace, and none a control, format, surrogate, private-use
+    or unassigned character or a separator (Unicode categories Cc, Cf, Cs, Co, Cn,
+    Zs, Zl, Zp: C0 and C1 controls, DEL, bidirectional overrides, zero-width
+    characters).
+    """
+    if not value:
+        return "expected 1 to 64 characters, got an empty id"
+    if len(value) > limits.MAX_ID_LENGTH:
+        return f"expected at most {limits.MAX_ID_LENGTH} characters, got {len(value):,}"
+    for ch in value:
+        if ch in ".=,":
+            return f"an id may not hold {ch!r}"
+        if ch.isspace() or unicodedata.category(ch) in _ID_FORBIDDEN:
+            return f"an id may not hold whitespace or invisible characters (found {_char(ch)})"
+    return None
+
+
+ID_RULE = (
+    "1 to 64 characters, none of them a dot, '=', ',', whitespace or a control, "
+    "format or invisible character"
+)
+"""The identifier rule in words, for messages."""
+
+_ID_FORBIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _char(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
+
+
+def _short(value: str) -> str:
+    text = repr(value[:60])
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_id(value: str) -> str:
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(f"bad id {_short(value)}: {problem}; an id is {ID_RULE}")
+    return value
+
+
+def _text_problem(value: str, limit: int, keep: str) -> str | None:
+    if len(value) > limit:
+        return f"expected at most {limit:,} characters, got {len(value):,}"
+    for ch in value:
+        if ch in keep:
+            continue
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cs") or ch in _BIDI:
+            what = "a bidirectional override" if ch in _BIDI else "a control character"
+            allowed = " (tab and newline are allowed)" if keep else ""
+            return f"expected printable text, found {what} {_char(ch)}{allowed}"
+    return None
+
+
+def _checker(limit: int, keep: str):
+    def check(value: str) -> str:
+        problem = _text_problem(value, limit, keep)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    return check
+
+
+Id = Annotated[str, AfterValidator(_check_id)]
+"""An identifier (see :func:`id_problem`)."""
+Name = Annotated[str, AfterValidator(_checker(limits.MAX_NAME_LENGTH, ""))]
+"""A name or label: printable text of at most 200 characters, on one line."""
+Text = Annotated[str, AfterValidator(_checker(limits.MAX_TEXT_LENGTH, "\t\n"))]
+"""Free text (descriptions, notes, sources, reasons): at most 10,000 characters."""
 
 Finite = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Magnitude = Annotated[
+    float,
+    Strict(),
+    Field(ge=-limits.MAX_MAGNITUDE, le=limits.MAX_MAGNITUDE, allow_inf_nan=False),
+]
+"""A point on an issue: a scale end, position, status quo or red-line end."""
 Salience = Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Positive = Annotated[float, Strict(), Field(gt=0.0, allow_inf_nan=False)]
-Range = tuple[Finite, Finite]
-NonNegativeCost = Annotated[float, Strict(), Field(ge=0.0, le=100.0, allow_inf_nan=False)]
+Capability = Annotated[
+    float,
+    Strict(),
+    Field(ge=limits.MIN_CAPABILITY, le=limits.MAX_CAPABILITY, allow_inf_nan=False),
+]
+Range = tuple[Magnitude, Magnitude]
+NonNegativeCost = Annotated[float, Strict(), Field(ge=0.0, le=limits.MAX_COST, allow_inf_nan=False)]
+CostBound = Annotated[
+    float, Strict(), Field(ge=-limits.MAX_COST, le=limits.MAX_COST, allow_inf_nan=False)
+]
+Payoff = Annotated[
+    float, Strict(), Field(ge=-limits.MAX_PAYOFF, le=limits.MAX_PAYOFF, allow_inf_nan=False)
+]
 
 
 def plural(n: int, word: str) -> str:
@@ -67,22 +160,22 @@ class _Strict(BaseModel):
 class ScenarioInfo(_Strict):
     """The `[scenario]` table: what the file describes and where its facts come from."""
 
-    name: Annotated[str, StringConstraints(min_length=1)]
+    name: Annotated[Name, Field(min_length=1)]
     date: _dt.date | None = None
-    description: str = ""
-    sources: tuple[str, ...] = ()
-    notes: str = ""
+    description: Text = ""
+    sources: Annotated[tuple[Text, ...], Field(max_length=limits.MAX_SOURCES)] = ()
+    notes: Text = ""
 
 
 class Issue(_Strict):
     """One `[[issues]]` entry: a dimension of the negotiation with its own scale."""
 
     id: Id
-    name: str = ""
-    low: str = ""
-    high: str = ""
+    name: Name = ""
+    low: Name = ""
+    high: Name = ""
     scale: Range
-    status_quo: Finite | None = None
+    status_quo: Magnitude | None = None
 
     @property
     def width(self) -> float:
@@ -92,12 +185,12 @@ class Issue(_Strict):
 class Actor(_Strict):
     """One `[actors.ID]` table: a state or organisation that acts on its own."""
 
-    name: str = ""
-    capability: Positive
-    position: Annotated[dict[Id, Finite], _freeze]
+    name: Name = ""
+    capability: Capability
+    position: Annotated[dict[Id, Magnitude], _freeze]
     salience: Annotated[dict[Id, Salience], _freeze]
     red_line: Annotated[dict[Id, Range], _freeze] = Field(default_factory=FrozenDict)
-    reason: Annotated[dict[Id, str], _freeze] = Field(default_factory=FrozenDict)
+    reason: Annotated[dict[Id, Text], _freeze] = Field(default_factory=FrozenDict)
 
 
 class Bloc(_Strict):
@@ -109,13 +202,13 @@ class Bloc(_Strict):
     speaks as one party.
     """
 
-    name: str = ""
-    members: Annotated[tuple[Id, ...], Field(min_length=1)]
+    name: Name = ""
+    members: Annotated[tuple[Id, ...], Field(min_length=1, max_length=limits.MAX_MEMBERS)]
     rule: Literal["consensus", "majority", "qualified_majority"] = "consensus"
-    position: Annotated[dict[Id, Finite], _freeze] = Field(default_factory=FrozenDict)
+    position: Annotated[dict[Id, Magnitude], _freeze] = Field(default_factory=FrozenDict)
     salience: Annotated[dict[Id, Salience], _freeze] = Field(default_factory=FrozenDict)
     red_line: Annotated[dict[Id, Range], _freeze] = Field(default_factory=FrozenDict)
-    reason: Annotated[dict[Id, str], _freeze] = Field(default_factory=FrozenDict)
+    reason: Annotated[dict[Id, Text], _freeze] = Field(default_factory=FrozenDict)
 
 
 MODEL_KINDS = ("eum", "compromise", "median", "nbs", "alternating", "crisis")
@@ -125,7 +218,7 @@ class ModelSection(_Strict):
     """The `[model]` table: which model `sim run` uses and its parameters."""
 
     kind: Literal["eum", "compromise", "median", "nbs", "alternating", "crisis"] = "eum"
-    rounds: Annotated[int, Strict(), Field(ge=0, le=10_000)] = 30
+    rounds: Annotated[int, Strict(), Field(ge=0, le=limits.MAX_ROUNDS)] = 30
     Q: Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 1.0
     T: Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 1.0
 
@@ -137,7 +230,8 @@ RiskValue = (
 
 Discount = Annotated[float, Strict(), Field(gt=0.0, le=1.0, allow_inf_nan=False)]
 OutsideOption = (
-    Literal["war"] | Annotated[float, Strict(), Field(ge=-1e6, le=1.0, allow_inf_nan=False)]
+    Literal["war"]
+    | Annotated[float, Strict(), Field(ge=limits.MIN_OUTSIDE_OPTION, le=1.0, allow_inf_nan=False)]
 )
 
 
@@ -228,7 +322,7 @@ class Bargaining(_Strict):
     ``{ kind = "time_based", exponent = 0.5 }``; ``linear`` where not given.
     """
 
-    parties: tuple[Id, ...] = ()
+    parties: Annotated[tuple[Id, ...], Field(max_length=limits.MAX_PARTIES)] = ()
     first: Id | None = None
     deadline: Annotated[int, Strict(), Field(ge=1, le=100_000)] = 100
     weights: Literal["equal", "capability"] = "equal"
@@ -260,7 +354,7 @@ class Crisis(_Strict):
     challenger_supporters: Annotated[dict[Id, Share], _freeze] = Field(default_factory=FrozenDict)
     contested: Annotated[tuple[Id, ...], Field(min_length=1)]
     cost: Annotated[dict[Id, NonNegativeCost], _freeze]
-    cost_range: Range | None = None
+    cost_range: tuple[CostBound, CostBound] | None = None
     exponent: Annotated[float, Strict(), Field(gt=0.0, le=100.0, allow_inf_nan=False)] = 1.0
     negotiation: Literal["nbs", "alternating", "status_quo"] = "nbs"
 
@@ -314,15 +408,15 @@ probability."""
 class Symmetric(_Strict):
     """A symmetric 2x2 game by its four payoffs: reward, sucker, temptation, punishment."""
 
-    R: Finite
-    S: Finite
-    T: Finite
-    P: Finite
+    R: Payoff
+    S: Payoff
+    T: Payoff
+    P: Payoff
 
 
 Bimatrix = tuple[
-    tuple[tuple[Finite, Finite], tuple[Finite, Finite]],
-    tuple[tuple[Finite, Finite], tuple[Finite, Finite]],
+    tuple[tuple[Payoff, Payoff], tuple[Payoff, Payoff]],
+    tuple[tuple[Payoff, Payoff], tuple[Payoff, Payoff]],
 ]
 GameSpec = Literal["prisoners_dilemma", "chicken", "stag_hunt", "deadlock"] | Symmetric | Bimatrix
 
@@ -348,17 +442,19 @@ class Game(_Strict):
     turns: Annotated[int, Strict(), Field(ge=1, le=1_000_000)] = 200
     noise: Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
     repetitions: Annotated[int, Strict(), Field(ge=1, le=100_000)] = 10
-    dyads: tuple[Dyad, ...] = ()
-    strategies: Annotated[dict[Id, str], _freeze] = Field(default_factory=FrozenDict)
+    dyads: Annotated[tuple[Dyad, ...], Field(max_length=limits.MAX_DYADS)] = ()
+    strategies: Annotated[dict[Id, Name], _freeze] = Field(default_factory=FrozenDict)
 
 
 class Scenario(_Strict):
     """A validated negotiation scenario (frozen). Build it with :func:`sim.load_scenario`."""
 
     scenario: ScenarioInfo
-    issues: Annotated[tuple[Issue, ...], Field(min_length=1)]
-    actors: Annotated[dict[Id, Actor], Field(min_length=2), _freeze]
-    blocs: Annotated[dict[Id, Bloc], _freeze] = Field(default_factory=FrozenDict)
+    issues: Annotated[tuple[Issue, ...], Field(min_length=1, max_length=limits.MAX_ISSUES)]
+    actors: Annotated[dict[Id, Actor], Field(min_length=2, max_length=limits.MAX_ACTORS), _freeze]
+    blocs: Annotated[dict[Id, Bloc], Field(max_length=limits.MAX_BLOCS), _freeze] = Field(
+        default_factory=FrozenDict
+    )
     model: ModelSection = Field(default_factory=ModelSection)
     payoffs: Payoffs = Field(default_factory=Payoffs)
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)

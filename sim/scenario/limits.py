@@ -1,0 +1,135 @@
+"""The limits of a scenario: sizes, lengths and magnitudes a file may state.
+
+Every limit is checked when a scenario is loaded (the schema in
+:mod:`sim.scenario.schema` and the checks in :mod:`sim.scenario.checks` read them
+from here), and a value past one is reported with its field and the limit. The
+magnitudes keep every sum and product the models form finite in float64: with
+positions and scales within 1e15 and capabilities within 1e15, a thousand actors'
+capability-weighted sums stay below 1e33, far from the overflow at 1.8e308.
+
+=========================  ==========================================  ===============
+what                       where                                       limit
+=========================  ==========================================  ===============
+identifier                 issue, actor and bloc ids, keys by id       1-64 characters
+name                       ``[scenario] name``, issue, actor, bloc     200 characters
+                           ``name``, issue ``low`` and ``high``
+text                       ``description``, ``notes``, each source,    10,000 characters
+                           each ``reason``
+sources                    ``[scenario] sources``                      1,000 entries
+actors                     ``[actors]``                                1,000
+issues                     ``[[issues]]``                              100
+blocs                      ``[blocs]``                                 1,000
+bloc members               ``members`` of one bloc                     1,000
+rounds                     ``[model] rounds`` (and ``--rounds``)       10,000
+capability                 ``capability``                              [1e-12, 1e15]
+magnitude                  scale ends, positions, status quo,          abs(x) <= 1e15
+                           red-line ends
+scale width                ``scale`` high minus low                    >= 1e-9
+game payoffs               ``[game]`` payoffs (R, S, T, P, bimatrix)   abs(x) <= 1e12
+costs of war               ``[crisis] cost``, ``cost_range``           [0, 100]
+outside option             ``[payoffs] outside_option``                [-1e6, 1]
+uncertainty spreads        ``position_sd``, ``salience_sd``,           finite, >= 0
+                           ``capability_cv``
+dyads                      ``[game] dyads``                            1,000
+bargaining parties         ``[bargaining] parties``                    2,000
+=========================  ==========================================  ===============
+
+The risk exponents (0, 10], the discounts (0, 1], Q and T [0, 1], the crisis
+exponent (0, 100], the reciprocity factor [0, 10], the game's turns (1,000,000)
+and repetitions (100,000) and the deadline of alternating offers (100,000) are
+bounded in the schema where they are declared.
+
+How the cost of each model grows (n actors, m issues, R rounds):
+
+=====================  ===============================================================
+model                  cost
+=====================  ===============================================================
+eum                    O(R m n^3) per run: every round weighs every pair of actors by
+                       every third actor's vote (numba); 1,000 actors take about a
+                       minute a round
+compromise, median     O(R m n) (weighted mean) and O(R m n log n) (weighted median)
+nbs                    Nash bargaining: a search over the m issues run in Python per
+                       party, O(m p) per evaluation for p parties
+alternating            alternating offers between two parties, O(deadline m) in
+                       Python per party
+crisis                 one bargaining solution and the war lottery: as nbs
+tournament, evolve     O(turns x repetitions x strategies^2) matches (numba); evolve
+                       adds O(steps x strategies) for the population
+play                   O(dyads x turns)
+=====================  ===============================================================
+
+The Python-per-party bargaining models take a tighter bound on the number of
+parties: :func:`check_size` reports a scenario too large for the model about to
+run it (see :data:`MAX_BARGAINING_PARTIES`).
+"""
+
+from __future__ import annotations
+
+MAX_ID_LENGTH = 64
+"""Characters in an issue, actor or bloc id."""
+MAX_NAME_LENGTH = 200
+"""Characters in a name: the scenario's, an issue's, an actor's, a bloc's; issue labels."""
+MAX_TEXT_LENGTH = 10_000
+"""Characters in a description, the notes, one source, one reason."""
+MAX_SOURCES = 1_000
+"""Entries in ``[scenario] sources``."""
+
+MAX_ACTORS = 1_000
+MAX_ISSUES = 100
+MAX_BLOCS = 1_000
+MAX_MEMBERS = MAX_ACTORS
+"""Members of one bloc."""
+MAX_ROUNDS = 10_000
+"""``[model] rounds`` and ``sim run --rounds``."""
+MAX_DYADS = 1_000
+"""Dyads in ``[game]``."""
+MAX_PARTIES = MAX_ACTORS + MAX_BLOCS
+"""Entries in ``[bargaining] parties``."""
+
+MIN_CAPABILITY = 1e-12
+MAX_CAPABILITY = 1e15
+MAX_MAGNITUDE = 1e15
+"""Largest absolute value of a scale end, position, status quo or red-line end."""
+MIN_SCALE_WIDTH = 1e-9
+"""Smallest ``high - low`` of an issue's scale."""
+MAX_PAYOFF = 1e12
+"""Largest absolute value of a repeated game's payoff."""
+MAX_COST = 100.0
+"""Largest cost of war (and end of ``cost_range``), as a share of the stakes."""
+MIN_OUTSIDE_OPTION = -1e6
+"""Least outside option (a utility; the best is 1)."""
+
+MAX_BARGAINING_PARTIES = 100
+"""Parties of the Nash bargaining solution, alternating offers and crisis bargaining
+(they run in Python per party): without ``[bargaining] parties`` the Nash solution
+takes every actor, so a scenario of more actors needs its parties named."""
+
+BARGAINING_MODELS = ("nbs", "alternating", "crisis")
+
+
+def check_size(scenario, model: str, rounds: int | None = None) -> list[tuple[str, str]]:
+    """Problems (field, message) that make ``scenario`` too large for ``model``.
+
+    The limits every model shares are checked at load; this adds the bound of the
+    Python-per-party bargaining models on their parties (the named ``[bargaining]
+    parties``, else every actor) and the round limit ``rounds`` (``--rounds``, else
+    the scenario's). An empty list means the model may run it.
+    """
+    problems: list[tuple[str, str]] = []
+    if rounds is not None and not 0 <= rounds <= MAX_ROUNDS:
+        problems.append(("model.rounds", f"expected at most {MAX_ROUNDS:,} rounds, got {rounds}"))
+    if model in BARGAINING_MODELS:
+        named = scenario.bargaining.parties
+        count = len(named) if named else len(scenario.actors)
+        if model != "nbs" and not named:
+            count = min(count, 2)
+        if count > MAX_BARGAINING_PARTIES:
+            field = "bargaining.parties" if named else "actors"
+            problems.append(
+                (
+                    field,
+                    f"model {model} bargains among {count:,} parties; it takes at most "
+                    f"{MAX_BARGAINING_PARTIES} (name them in [bargaining] parties)",
+                )
+            )
+    return problems

@@ -188,9 +188,12 @@ def ensemble(
     own seed, spawned from ``seed``; the same seed gives the same results on any
     number of threads, with ``workers`` processes, with any ``executor``
     (a ``concurrent.futures.Executor``) or on a dask cluster (``scheduler``).
-    With ``out`` the chunks are written as they finish and an interrupted ensemble
-    resumes; the folder ends with ``runs.parquet``, ``summary.json`` and
-    ``distribution.png``.
+    With ``out`` the chunks are written to the folder's state folder ``.sim/`` as they
+    finish (each recorded with its rows and SHA-256 in ``.sim/manifest.json``) and an
+    interrupted ensemble resumes, recomputing any chunk whose file does not match its
+    record; the folder ends with ``runs.parquet``, ``summary.json`` and
+    ``distribution.png``. The folder is locked for the whole ensemble: another sim
+    process is refused (`sim.outputs.OutputError`) until it ends.
 
     Examples
     --------
@@ -200,16 +203,23 @@ def ensemble(
     >>> res.runs.shape[0]
     50
     """
-    import dataclasses
-    import json
+    import contextlib
 
-    import pandas as pd
+    from sim.outputs import OutputDir
+    from sim.runner import (
+        MAX_TRAJECTORIES,
+        MAX_WORKERS,
+        Interrupted,
+        check_integer,
+        check_interrupt,
+        deferred_interrupts,
+        execute,
+        finish_files,
+        make_plan,
+    )
 
-    from sim.models.trajectory import forecast
-    from sim.results import EnsembleResult
-    from sim.runner import execute, finish_files, make_plan, parquet_metadata
-    from sim.uncertainty import perturb, run_seeds
-
+    workers = check_integer("workers", workers, 1, MAX_WORKERS, none=True)
+    trajectories = check_integer("trajectories", trajectories, 0, MAX_TRAJECTORIES, none=True)
     plan = make_plan(
         scenario,
         runs,
@@ -222,13 +232,43 @@ def ensemble(
         chunk_size,
         overrides,
     )
-    if scheduler is not None:
-        from sim.distributed import dask_executor
+    with contextlib.ExitStack() as stack:
+        if scheduler is not None:  # reached (or refused) before the folder is touched
+            from sim import distributed
 
-        with dask_executor(scheduler, workers) as dask_pool:
-            table = execute(plan, out, dask_pool, None, progress)
-    else:
-        table = execute(plan, out, executor, workers, progress)
+            check = getattr(distributed, "check_scheduler", None)
+            if check is not None:
+                check(scheduler)
+            executor = stack.enter_context(distributed.dask_executor(scheduler, workers))
+            workers = None
+        od = stack.enter_context(OutputDir(out)) if out is not None else None
+        stack.enter_context(deferred_interrupts())
+        table = execute(plan, od, executor, workers, progress)
+        try:
+            result = _ensemble_result(plan, table, trajectories or 0)
+            if od is not None:
+                check_interrupt()  # the last safe point before the files are written
+                result.write(od.path)
+                finish_files(od, plan)
+        except Interrupted:
+            raise
+        except KeyboardInterrupt:
+            raise Interrupted(plan.n_chunks, plan.n_chunks, od.path if od else None) from None
+    return result
+
+
+def _ensemble_result(plan, table, trajectories: int):
+    """The `EnsembleResult` of a finished ``plan``: metadata, the unperturbed baseline and
+    the trajectories of the first ``trajectories`` runs."""
+    import dataclasses
+    import json
+
+    import pandas as pd
+
+    from sim.models.trajectory import forecast
+    from sim.results import EnsembleResult
+    from sim.runner import check_interrupt, parquet_metadata
+    from sim.uncertainty import perturb, run_seeds
 
     arrays = plan.scenario.arrays()
     metadata = parquet_metadata(plan)
@@ -240,11 +280,7 @@ def ensemble(
     }
 
     def finish(baseline, traj=None):
-        result = EnsembleResult(plan.scenario, plan.model, table, metadata, baseline, traj)
-        if out is not None:
-            result.write(out)
-            finish_files(Path(out))
-        return result
+        return EnsembleResult(plan.scenario, plan.model, table, metadata, baseline, traj)
 
     if plan.model in ("nbs", "alternating"):
         from sim.models import bargain
@@ -275,12 +311,13 @@ def ensemble(
         for k, iid in enumerate(plan.scenario.issue_ids)
     }
     traj = None
-    keep = min(int(trajectories or 0), plan.runs)
+    keep = min(trajectories, plan.runs)
     if keep > 0:
         seeds = run_seeds(plan.seed, 0, keep)
         X, S, C = perturb(arrays, plan.spreads, seeds)
         frames = []
         for r in range(keep):
+            check_interrupt()
             arr = dataclasses.replace(arrays, position=X[r], salience=S[r], capability=C[r])
             t = one_run(arr).positions
             R, m, n = t.shape

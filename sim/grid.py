@@ -7,8 +7,10 @@ parameter varying slowest. Every point is validated like a file before any work
 starts, then runs an ensemble with the *same* root seed (common random numbers:
 the runs at every point draw the same noise, so differences between points come
 from the parameter, not from sampling). With an output folder each finished point
-is saved atomically in ``points/`` beside a manifest, and an interrupted sweep
-resumes where it stopped and ends with the same ``sweep.parquet``.
+is saved atomically in the folder's state folder ``.sim/points/`` and recorded (its
+index, parameter values and SHA-256) in ``.sim/manifest.json``; an interrupted sweep
+resumes where it stopped, recomputes any point whose file does not match its record,
+and ends with the same ``sweep.parquet``.
 
 Sweeps run the models in `SWEEP_MODELS`, an ensemble at every point. The forecasting
 models give a row per point per issue; the crisis model a row per point with the
@@ -23,6 +25,7 @@ import html
 import itertools
 import json
 import math
+import sys
 import types
 import typing
 from concurrent.futures import ProcessPoolExecutor
@@ -34,14 +37,24 @@ import pandas as pd
 from pydantic import BaseModel
 
 from sim import experiment
-from sim.results import PERCENTILES, figure_bytes, write_atomic
-from sim.runner import Interrupted, check_manifest, make_plan, parquet_bytes
+from sim.results import PERCENTILES, figure_bytes
+from sim.runner import (
+    FORMAT,
+    MAX_WORKERS,
+    Interrupted,
+    ResumeState,
+    check_integer,
+    check_interrupt,
+    deferred_interrupts,
+    make_plan,
+    parquet_bytes,
+)
 from sim.scenario import Scenario, ScenarioError, load_scenario, resolve
 from sim.scenario.load import validate_raw
 from sim.scenario.overrides import apply_overrides
 
-MANIFEST = "manifest.json"
 POINTS = "points"
+"""The folder of point files, in the output folder's ``.sim/``."""
 MAX_POINTS = 100_000
 KINDS = ("compromise", "median")
 STATS = ("mean", "std", *(f"p{p}" for p in PERCENTILES))
@@ -202,10 +215,6 @@ def _check_grid(params, grid, load, source) -> list:
 
 
 # ---- files --------------------------------------------------------------------------------
-def _point_path(out: Path, index: int) -> Path:
-    return out / POINTS / f"point-{index:03d}.json"
-
-
 def _table(params, grid, issues, points, model: str = "eum") -> pd.DataFrame:
     if model == "crisis":
         return _war_table(params, grid, points)
@@ -360,20 +369,24 @@ class SweepResult:
         return plot.sweep_heatmap(self, issue=issue, ax=ax)
 
     def write(self, out: str | Path) -> list[Path]:
-        """Write ``sweep.parquet`` and (for one or two parameters) ``sweep.png``, atomically."""
+        """Write ``sweep.parquet`` and (for one or two parameters) ``sweep.png`` into the
+        folder ``out``: both are made in memory first, then written together
+        (`sim.outputs.OutputDir.write`), so a failure leaves the folder as it was."""
         import pyarrow as pa
 
         from sim import plot
+        from sim.outputs import OutputDir
 
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
         table = pa.Table.from_pandas(self.table, preserve_index=False)
-        written = [write_atomic(out / "sweep.parquet", parquet_bytes(table, self.metadata))]
+        files = {"sweep.parquet": parquet_bytes(table, self.metadata)}
         if len(self.params) <= 2:
             fig = self.plot()
-            written.append(write_atomic(out / "sweep.png", figure_bytes(fig)))
-            plot.close(fig)
-        return written
+            try:
+                files["sweep.png"] = figure_bytes(fig)
+            finally:
+                plot.close(fig)
+        with OutputDir(out) as od:
+            return od.write(files)
 
     def __repr__(self) -> str:
         grid = ", ".join(f"{p.path}: {p.num}" for p in self.params)
@@ -427,8 +440,10 @@ def sweep(
     first (`SweepError` names the parameter and the field), then runs
     ``sim.ensemble`` with the same ``seed``: common random numbers, so the
     differences between points come from the parameter, not from noise. With
-    ``out``, finished points are saved in ``out/points/`` and an interrupted sweep
-    resumes; the folder ends with ``sweep.parquet`` and ``sweep.png``.
+    ``out``, finished points are saved in ``out/.sim/points/`` (recorded in
+    ``out/.sim/manifest.json``) and an interrupted sweep resumes; the folder, locked
+    for the whole sweep, ends with ``sweep.parquet`` and ``sweep.png``. A bad
+    scheduler, parameter or change is refused before the folder is touched.
 
     ``model`` is one of `SWEEP_MODELS` (the scenario's ``[model] kind`` by default;
     `SweepError` otherwise). With ``"crisis"`` the table has one row per point: the
@@ -443,9 +458,11 @@ def sweep(
     2
     """
     from sim import __version__
+    from sim.outputs import OutputDir
     from sim.progress import Progress
     from sim.runner import init_worker, parquet_metadata
 
+    workers = check_integer("workers", workers, 1, MAX_WORKERS, none=True)
     grid_params = parse_params(params)
     if isinstance(overrides, dict):
         from sim.scenario.export import toml_value
@@ -468,12 +485,12 @@ def sweep(
     ]
 
     manifest = {
-        "format": 1,
+        "format": FORMAT,
         "kind": "sweep",
         "scenario": base.name,
         "model": base_plan.model,
-        "root_seed": int(seed),
-        "runs": int(runs),
+        "root_seed": base_plan.seed,
+        "runs": base_plan.runs,
         "params": grid_json,
         "overrides": fixed,
         "points": len(grid),
@@ -481,59 +498,65 @@ def sweep(
         "sweep_hash": sweep_hash.hexdigest(),
         "sim_version": __version__,
     }
-    out = Path(out) if out is not None else None
     points: dict[int, dict] = {}
-    if out is not None:
-        check_manifest(out, manifest)
-        (out / POINTS).mkdir(parents=True, exist_ok=True)
-        write_atomic(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-        for i in range(len(grid)):
-            try:
-                points[i] = json.loads(_point_path(out, i).read_text())
-            except (OSError, ValueError):
-                pass  # not finished (files are written whole): run it
-    bar = Progress(len(grid), f"sweep of {len(grid)} points", unit="point", enabled=progress)
-    bar.update(len(points))
-    try:
-        with contextlib.ExitStack() as stack:
-            if executor is None and scheduler is not None:
-                from sim.distributed import dask_executor
+    with contextlib.ExitStack() as stack:
+        # the executor first: a scheduler that is wrong or out of reach leaves no folder
+        if executor is None and scheduler is not None:
+            from sim import distributed
 
-                executor = stack.enter_context(dask_executor(scheduler, workers))
-            elif executor is None and workers and workers > 1:
-                import multiprocessing
+            check = getattr(distributed, "check_scheduler", None)
+            if check is not None:
+                check(scheduler)
+            executor = stack.enter_context(distributed.dask_executor(scheduler, workers))
+        elif executor is None and workers and workers > 1:
+            import multiprocessing
 
-                import numba
+            import numba
 
-                executor = stack.enter_context(
-                    ProcessPoolExecutor(
-                        max_workers=workers,
-                        mp_context=multiprocessing.get_context("spawn"),
-                        initializer=init_worker,
-                        initargs=(max(1, numba.config.NUMBA_NUM_THREADS // workers),),
-                    )
+            executor = stack.enter_context(
+                ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=init_worker,
+                    initargs=(max(1, numba.config.NUMBA_NUM_THREADS // workers),),
                 )
-            _run_points(grid_params, grid, plans, points, out, executor, bar, spreads)
-    except KeyboardInterrupt:
-        raise Interrupted(len(points), len(grid), out) from None
-    finally:
-        bar.close()
-    table = _table(
-        grid_params, grid, base.issue_ids, [points[i] for i in range(len(grid))], base_plan.model
-    )
-    metadata = parquet_metadata(base_plan)
-    del metadata["sim.options_hash"]
-    metadata.update(
-        {
-            "sim.params": json.dumps(grid_json),
-            "sim.overrides": json.dumps(fixed),
-            "sim.spreads": json.dumps(spreads),
-            "sim.sweep_hash": manifest["sweep_hash"],
-        }
-    )
-    result = SweepResult(base, base_plan.model, grid_params, table, metadata)
-    if out is not None:
-        result.write(out)
+            )
+        od = stack.enter_context(OutputDir(out)) if out is not None else None
+        stack.enter_context(deferred_interrupts())
+        state = None
+        if od is not None:
+            state = ResumeState(od, manifest, POINTS)
+            state.open()
+            points = _load_points(state, grid_params, grid, base.issue_ids, plans)
+        bar = Progress(len(grid), f"sweep of {len(grid)} points", unit="point", enabled=progress)
+        bar.update(len(points))
+        try:
+            _run_points(grid_params, grid, plans, points, state, executor, bar, spreads)
+            table = _table(
+                grid_params,
+                grid,
+                base.issue_ids,
+                [points[i] for i in range(len(grid))],
+                base_plan.model,
+            )
+            metadata = parquet_metadata(base_plan)
+            del metadata["sim.options_hash"]
+            metadata.update(
+                {
+                    "sim.params": json.dumps(grid_json),
+                    "sim.overrides": json.dumps(fixed),
+                    "sim.spreads": json.dumps(spreads),
+                    "sim.sweep_hash": manifest["sweep_hash"],
+                }
+            )
+            result = SweepResult(base, base_plan.model, grid_params, table, metadata)
+            if od is not None:
+                check_interrupt()  # the last safe point before the files are written
+                result.write(od.path)  # the point files stay: the same sweep again is quick
+        except KeyboardInterrupt:
+            raise Interrupted(len(points), len(grid), od.path if od else None) from None
+        finally:
+            bar.close()
     return result
 
 
@@ -552,7 +575,51 @@ def _plan(scenario: Scenario, runs, seed, model, spreads):
         raise SweepError(str(exc)) from None
 
 
-def _run_points(params, grid, plans, points, out, executor, bar, spreads) -> None:
+def _point_ids(params, grid, index: int) -> dict:
+    return {"index": index, "values": {p.path: v for p, v in zip(params, grid[index], strict=True)}}
+
+
+def _point_problem(point, params, grid, index, issues, plan) -> str | None:
+    """Why a point read back cannot stand for grid point ``index`` (None if it can)."""
+    if not isinstance(point, dict):
+        return "its file holds no point"
+    ids = _point_ids(params, grid, index)
+    if point.get("index") != index or point.get("values") != ids["values"]:
+        return "its file holds another grid point"
+    if point.get("runs") != plan.runs:
+        return f"its file holds {point.get('runs')!r} runs, not {plan.runs}"
+    try:  # every value the table reads, of the right kind
+        _table(params, [grid[index]], issues, [point], plan.model)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return "its file lacks values of the point's summary"
+    return None
+
+
+def _load_points(state, params, grid, issues, plans) -> dict[int, dict]:
+    """The verified finished points; every other recorded point is dropped, with a note."""
+    points = {}
+    for i in sorted(state.finished):
+        if i >= len(grid):
+            state.drop(i)
+            continue
+        data, why = state.read_unit(i, _point_ids(params, grid, i))
+        if data is not None:
+            try:
+                point = json.loads(data)
+            except ValueError:
+                point, why = None, "its file is not JSON"
+            else:
+                why = _point_problem(point, params, grid, i, issues, plans[i])
+        if why is None and data is not None:
+            points[i] = point
+        else:
+            print(f"recomputing grid point {i}: {why}", file=sys.stderr, flush=True)
+            state.drop(i)
+    state.save()
+    return points
+
+
+def _run_points(params, grid, plans, points, state, executor, bar, spreads) -> None:
     for i, plan in enumerate(plans):
         if i in points:
             continue
@@ -561,10 +628,7 @@ def _run_points(params, grid, plans, points, out, executor, bar, spreads) -> Non
             executor=executor, progress=False,
         )  # fmt: skip
         s = res.summary()
-        point = {
-            "index": i,
-            "values": {p.path: v for p, v in zip(params, grid[i], strict=True)},
-        }
+        point = _point_ids(params, grid, i)
         if plan.model == "crisis":
             point |= _war_point(s)
         else:
@@ -576,8 +640,9 @@ def _run_points(params, grid, plans, points, out, executor, bar, spreads) -> Non
                     for iid, f in s["forecast"].items()
                 },
             }
-        if out is not None:
+        if state is not None:
             text = json.dumps(point, indent=1, allow_nan=False) + "\n"
-            write_atomic(_point_path(out, i), text)
+            state.record(i, text.encode(), _point_ids(params, grid, i))
         points[i] = point
         bar.update(1)
+        check_interrupt()

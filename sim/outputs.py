@@ -299,7 +299,16 @@ class OutputDir:
         try:
             if st is None:
                 s.mkdir()
-                _replace_from_temp(s, s / OWNER, OWNER_TEXT.encode())
+                try:
+                    _replace_from_temp(s, s / OWNER, OWNER_TEXT.encode())
+                except BaseException:  # no unmarked .sim left behind to block the next run
+                    try:
+                        s.rmdir()
+                        if self._made_folder:
+                            self.path.rmdir()
+                    except OSError:
+                        pass
+                    raise
                 self._fresh = True
                 return
         except FileExistsError:
@@ -477,7 +486,7 @@ class OutputDir:
         try:
             if stat.S_ISREG(os.lstat(target).st_mode):
                 target.unlink()
-        except FileNotFoundError:
+        except OSError:  # absent, or not removable: cleanup never fails the command
             pass
 
     def remove_state_dir(self, rel: str) -> None:

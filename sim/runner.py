@@ -3,19 +3,29 @@
 Seeds are fixed before any work is scheduled (``sim.uncertainty.run_seeds``); a
 chunk of runs is perturbed from its own seeds and run by one parallel kernel, so
 the results are the same bits whatever runs them. With an output folder every
-chunk is written atomically as it finishes, beside a manifest; an interrupted
-ensemble resumes where it stopped and ends with the same ``runs.parquet``.
+chunk is written atomically to the folder's own state folder ``.sim/chunks/`` as it
+finishes, and recorded (rows, run ids, SHA-256) in ``.sim/manifest.json``; an
+interrupted ensemble resumes where it stopped, recomputes any chunk whose file does
+not match its record, and ends with the same ``runs.parquet``.
+
+Ctrl-C is deferred while an ensemble works in the main thread (`deferred_interrupts`):
+it is recorded, and acted on between chunks, never inside a kernel (or its first-call
+compilation) or a file write.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
+import numbers
 import os
-import shutil
+import signal
+import stat
+import sys
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +35,7 @@ import pyarrow.parquet as pq
 
 from sim.kernels.eum import STOP_CONVERGED, STOP_NAMES
 from sim.models import MODELS
+from sim.outputs import OutputDir, OutputError, describe_os_error
 from sim.scenario import Scenario, ScenarioArrays, load_scenario
 from sim.uncertainty import Spreads, perturb, run_seeds, spreads
 
@@ -35,7 +46,33 @@ KERNEL_LOCK = threading.Lock()
 when two threads launch parallel kernels at once (a thread pool, a dask worker with
 several threads). The kernel itself already uses every core it is given."""
 MANIFEST = "manifest.json"
+"""The resume manifest, in the output folder's state folder ``.sim/``."""
 CHUNKS = "chunks"
+"""The folder of chunk files, in ``.sim/``."""
+FORMAT = 2
+"""The manifest's format (1 kept its files beside the results; 2 keeps them in ``.sim/``)."""
+
+# the ranges of the integer arguments, as on the command line
+MAX_RUNS = 100_000_000
+MAX_SEED = 2**63 - 1
+MAX_ROUNDS = 10_000
+MAX_CHUNK = 10_000_000
+MAX_WORKERS = 1024
+MAX_TRAJECTORIES = 100_000
+
+
+def check_integer(name: str, value, lo: int, hi: int, none: bool = False) -> int | None:
+    """``value`` as an int in ``[lo, hi]``: a `TypeError` for anything but an integer (a
+    bool, a float such as 1.5 or 10.0 and a string such as "10" are refused), a
+    `ValueError` out of range; None passes when ``none``."""
+    if value is None and none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an integer, got {value!r} ({type(value).__name__})")
+    v = int(value)
+    if not lo <= v <= hi:
+        raise ValueError(f"{name}: expected an integer in [{lo}, {hi}], got {v}")
+    return v
 
 
 class ManifestMismatch(ValueError):
@@ -87,7 +124,7 @@ class Plan:
         from sim import __version__
 
         return {
-            "format": 1,
+            "format": FORMAT,
             "kind": "ensemble",
             "scenario": self.scenario.name,
             "model": self.model,
@@ -118,10 +155,10 @@ def make_plan(
     model = model or scenario.model.kind
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; expected one of: {', '.join(MODELS)}")
-    if int(runs) < 1:
-        raise ValueError(f"runs: expected at least 1, got {runs}")
-    if int(seed) < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed}")
+    runs = check_integer("runs", runs, 1, MAX_RUNS)
+    seed = check_integer("seed", seed, 0, MAX_SEED)
+    rounds = check_integer("rounds", rounds, 0, MAX_ROUNDS, none=True)
+    chunk_size = check_integer("chunk_size", chunk_size, 1, MAX_CHUNK, none=True)
     for name, v in (
         ("position_sd", position_sd),
         ("salience_sd", salience_sd),
@@ -134,14 +171,12 @@ def make_plan(
     rounds = scenario.model.rounds if rounds is None else int(rounds)
     if model != "eum":
         rounds = 0
-    size = int(chunk_size or min(DEFAULT_CHUNK, int(runs)))
-    if size < 1:
-        raise ValueError(f"chunk_size: expected at least 1, got {chunk_size}")
+    size = chunk_size if chunk_size is not None else min(DEFAULT_CHUNK, runs)
     return Plan(
         scenario=scenario,
         model=model,
-        runs=int(runs),
-        seed=int(seed),
+        runs=runs,
+        seed=seed,
         rounds=rounds,
         spreads=spreads(scenario, position_sd, salience_sd, capability_cv),
         chunk_size=size,
@@ -326,64 +361,322 @@ def parquet_bytes(table: pa.Table, metadata: dict | None = None) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def check_manifest(out: Path, manifest: dict) -> None:
-    """Refuse to resume into a folder whose manifest describes other work.
+# ---- Ctrl-C, deferred ---------------------------------------------------------------------
+class _InterruptState:
+    depth = 0  # nesting of deferred_interrupts() in the main thread
+    pending = False  # a Ctrl-C arrived and is not acted on yet
 
-    ``manifest["kind"]`` says what the folder holds (``"ensemble"`` or ``"sweep"``).
+
+_interrupts = _InterruptState()
+
+
+def _record_interrupt(signum, frame) -> None:
+    if not _interrupts.pending:
+        _interrupts.pending = True
+        try:
+            sys.stderr.write("interrupt: stopping after the current step\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+
+
+@contextlib.contextmanager
+def deferred_interrupts():
+    """Record Ctrl-C instead of raising it, while sim works in the main thread.
+
+    A KeyboardInterrupt raised inside a numba kernel's first-call compilation or cache
+    load (a ctypes callback) can crash the interpreter, and one raised inside a write
+    leaves work half done; so SIGINT only sets a flag, and `check_interrupt` raises
+    KeyboardInterrupt at safe points (between chunks, grid points, runs). The previous
+    handler is restored on exit, and a Ctrl-C still pending then is raised. Nested use
+    shares the outer one; in other threads (where signals cannot be handled) and where
+    SIGINT is ignored it does nothing.
     """
-    kind = manifest.get("kind", "ensemble")
-    path = out / MANIFEST
-    if not path.exists():
+    st = _interrupts
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
+    if st.depth:
+        st.depth += 1
+        try:
+            yield
+        finally:
+            st.depth -= 1
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        yield
+        return
+    st.pending = False
+    signal.signal(signal.SIGINT, _record_interrupt)
+    st.depth = 1
     try:
-        found = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ManifestMismatch(
-            f"{path}: unreadable manifest ({exc}); remove the folder or choose another --out"
-        ) from None
-    if not isinstance(found, dict) or found.get("kind", "ensemble") != kind:
-        raise ManifestMismatch(f"{path}: the folder holds no {kind}; choose another --out")
-    keys = [k for k in manifest if found.get(k) != manifest[k]]
-    if keys:
-        raise ManifestMismatch(
-            f"{path}: the folder holds another {kind} (differs in {', '.join(keys)}); "
-            "use the same command to resume it, or choose another --out"
+        yield
+    finally:
+        st.depth = 0
+        signal.signal(
+            signal.SIGINT, previous if previous is not None else signal.default_int_handler
         )
+        pending, st.pending = st.pending, False
+    if pending:
+        raise KeyboardInterrupt
 
 
-def _chunk_path(out: Path, index: int) -> Path:
-    return out / CHUNKS / f"chunk-{index:06d}.parquet"
+def check_interrupt() -> None:
+    """Raise KeyboardInterrupt if a Ctrl-C arrived while interrupts were deferred."""
+    if _interrupts.pending:
+        _interrupts.pending = False
+        raise KeyboardInterrupt
+
+
+# ---- resume state in .sim/ ---------------------------------------------------------------
+def _note(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class ResumeState:
+    """The resume state of an ensemble or a sweep in an output folder's ``.sim/``.
+
+    ``.sim/manifest.json`` holds what determines the results (``manifest``, compared key
+    by key on resume: another ensemble or sweep is refused with `ManifestMismatch`) and,
+    under ``finished``, one record per finished unit (a chunk or a grid point): its file
+    (relative to ``.sim/``), its size and SHA-256, and the ids it holds. The manifest is
+    rewritten atomically after every unit. Files are verified before they are used: see
+    `read_unit`. ``folder`` is where the units' files live (``chunks`` or ``points``).
+    """
+
+    FOLDERS = (CHUNKS, "points")
+
+    def __init__(self, od: OutputDir, manifest: dict, folder: str):
+        self.od = od
+        self.manifest = manifest
+        self.folder = folder
+        self.finished: dict[int, dict] = {}
+        self.path = od.state_path(MANIFEST)
+
+    # opening: refuse another ensemble, or unit files without a manifest
+    def open(self) -> dict[int, dict]:
+        """Check the folder, write the manifest; the records of the finished units."""
+        kind = self.manifest["kind"]
+        found = self._read()
+        if found is None:
+            self._refuse_orphans()
+            found = {}
+        else:
+            if not isinstance(found, dict) or found.get("kind", "ensemble") != kind:
+                raise ManifestMismatch(
+                    f"{self.path}: the folder holds no {kind}; choose another --out"
+                )
+            keys = [k for k in self.manifest if found.get(k) != self.manifest[k]]
+            if keys:
+                raise ManifestMismatch(
+                    f"{self.path}: the folder holds another {kind} (differs in "
+                    f"{', '.join(keys)}); use the same command to resume it, or choose "
+                    "another --out"
+                )
+        folder = self.od.state_path(self.folder)
+        try:
+            st = os.lstat(folder)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise OutputError(
+                f"{self.od.label}: cannot read {folder}: {describe_os_error(exc)}"
+            ) from None
+        if st is not None and not stat.S_ISDIR(st.st_mode):
+            raise OutputError(
+                f"{self.od.label}: {folder} exists and is not a folder; sim keeps its "
+                f"{self.folder} files there: remove it or choose another --out"
+            )
+        records = found.get("finished")
+        self.finished = {}
+        if isinstance(records, dict):
+            for key, entry in records.items():
+                if isinstance(key, str) and key.isdigit() and isinstance(entry, dict):
+                    self.finished[int(key)] = entry
+        self.save()
+        return dict(self.finished)
+
+    def _read(self):
+        try:
+            text = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ManifestMismatch(
+                f"{self.path}: cannot read the manifest: {describe_os_error(exc)}"
+            ) from None
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise ManifestMismatch(
+                f"{self.path}: unreadable manifest ({exc}); remove the folder or choose "
+                "another --out"
+            ) from None
+
+    def _refuse_orphans(self) -> None:
+        for name in self.FOLDERS:
+            folder = self.od.state_path(name)
+            try:
+                held = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+            except OSError:
+                continue
+            if held:
+                raise ManifestMismatch(
+                    f"{folder}: holds {name} files ({held[0]}"
+                    f"{f' and {len(held) - 1} more' if len(held) > 1 else ''}) but "
+                    f"{self.path} is missing, so sim cannot tell which work they belong to; "
+                    f"remove {folder} to start afresh, or choose another --out"
+                )
+
+    def save(self) -> None:
+        record = dict(self.manifest)
+        record["finished"] = {str(i): self.finished[i] for i in sorted(self.finished)}
+        self.od.write_state(MANIFEST, json.dumps(record, indent=1) + "\n")
+
+    # units
+    def read_unit(self, index: int, ids: dict) -> tuple[bytes | None, str | None]:
+        """The bytes of unit ``index`` if its record holds ``ids`` and its file matches the
+        record (size and SHA-256); else None and the reason."""
+        entry = self.finished.get(index)
+        if entry is None:
+            return None, None
+        if any(entry.get(k) != v for k, v in ids.items()):
+            return None, "its record in the manifest does not match this work"
+        rel = entry.get("file")
+        if not isinstance(rel, str) or rel != self.rel(index):
+            return None, "its record in the manifest names another file"
+        path = self.od.state_path(rel)
+        try:
+            st = os.lstat(path)
+            if not stat.S_ISREG(st.st_mode):
+                return None, f"{path} is not a regular file"
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None, f"its file {path} is missing"
+        except OSError as exc:
+            return None, f"its file {path} cannot be read ({describe_os_error(exc)})"
+        if len(data) != entry.get("size"):
+            return None, f"its file {path} does not match the manifest (truncated or changed)"
+        if _sha256(data) != entry.get("sha256"):
+            return None, f"its file {path} does not match the manifest (another file's bytes)"
+        return data, None
+
+    def rel(self, index: int) -> str:
+        if self.folder == CHUNKS:
+            return f"{CHUNKS}/chunk-{index:06d}.parquet"
+        return f"{self.folder}/point-{index:06d}.json"
+
+    def drop(self, index: int) -> None:
+        """Forget unit ``index`` (its file is recomputed and written again)."""
+        self.finished.pop(index, None)
+
+    def record(self, index: int, payload: bytes, ids: dict) -> None:
+        """Write unit ``index``'s file, then the manifest that records it."""
+        rel = self.rel(index)
+        self.od.write_state(rel, payload)
+        self.finished[index] = {
+            "file": rel,
+            "size": len(payload),
+            "sha256": _sha256(payload),
+            **ids,
+        }
+        self.save()
+
+    def clear(self) -> None:
+        """Once the results hold every unit: forget them in the manifest (kept, so the
+        folder still says what it holds), then remove the files it recorded and their
+        folder if that is left empty."""
+        recorded = sorted(self.finished)
+        self.finished = {}
+        self.save()
+        for i in recorded:
+            self.od.remove_state(self.rel(i))
+        self.od.remove_state_dir(self.folder)
+
+
+def _chunk_ids(plan: Plan, index: int) -> dict:
+    start, stop = plan.chunk_bounds(index)
+    return {"rows": stop - start, "first_run": start, "last_run": stop - 1}
+
+
+def _read_chunk(plan: Plan, index: int, data: bytes) -> tuple[pa.Table | None, str | None]:
+    """The table in a chunk file's bytes, if it holds the chunk's runs; else the reason."""
+    start, stop = plan.chunk_bounds(index)
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except Exception:  # any malformed bytes: the chunk is recomputed
+        return None, "its file is not readable Parquet"
+    try:
+        run = table.column("run").to_numpy()
+        seed = table.column("seed").to_numpy()
+    except (KeyError, ValueError, pa.ArrowException):
+        return None, "its file lacks the run and seed columns"
+    if (
+        table.num_rows != stop - start
+        or not np.array_equal(run, np.arange(start, stop))
+        or not np.array_equal(seed, run_seeds(plan.seed, start, stop))
+    ):
+        return None, f"its file does not hold runs {start}-{stop - 1} of this ensemble"
+    return table, None
+
+
+def load_chunks(state: ResumeState, plan: Plan) -> dict[int, pa.Table]:
+    """The verified finished chunks; every other recorded chunk is dropped, with a note."""
+    tables = {}
+    for i in sorted(state.finished):
+        if i >= plan.n_chunks:
+            state.drop(i)
+            continue
+        data, why = state.read_unit(i, _chunk_ids(plan, i))
+        table = None
+        if data is not None:
+            table, why = _read_chunk(plan, i, data)
+        if table is None:
+            _note(f"recomputing chunk {i}: {why}")
+            state.drop(i)
+        else:
+            tables[i] = table
+    state.save()
+    return tables
 
 
 # ---- the runner ---------------------------------------------------------------------------
 def execute(
     plan: Plan,
-    out: str | Path | None = None,
+    out: OutputDir | str | Path | None = None,
     executor: Executor | None = None,
     workers: int | None = None,
     progress: bool = True,
 ) -> pa.Table:
     """Run every chunk of ``plan`` and return the runs table, in run order.
 
-    With ``out``, finished chunks are written atomically to ``out/chunks/`` beside a
-    manifest and skipped when the same plan runs again; a folder holding another
-    plan raises `ManifestMismatch`. Ctrl-C raises `Interrupted` after the finished
-    chunks are safe.
+    With ``out`` (an open `OutputDir`, or a folder), finished chunks are written
+    atomically to ``.sim/chunks/`` and recorded in ``.sim/manifest.json``; when the same
+    plan runs again, the chunks whose files match their records are read back and the
+    others recomputed. A folder holding another plan raises `ManifestMismatch`. Ctrl-C
+    raises `Interrupted` after the finished chunks are safe.
     """
-    from sim.progress import Progress
-    from sim.results import write_atomic
+    if out is not None and not isinstance(out, OutputDir):
+        with OutputDir(out) as od:
+            return execute(plan, od, executor, workers, progress)
+    with deferred_interrupts():
+        return _execute(plan, out, executor, workers, progress)
 
-    out = Path(out) if out is not None else None
-    manifest = plan.manifest()
+
+def _execute(plan, od, executor, workers, progress) -> pa.Table:
+    from sim.progress import Progress
+
     tables: dict[int, pa.Table] = {}
-    if out is not None:
-        check_manifest(out, manifest)
-        (out / CHUNKS).mkdir(parents=True, exist_ok=True)
-        write_atomic(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-        for i in range(plan.n_chunks):
-            p = _chunk_path(out, i)
-            if p.exists():
-                tables[i] = pq.read_table(p)
+    state = None
+    if od is not None:
+        state = ResumeState(od, plan.manifest(), CHUNKS)
+        state.open()
+        tables = load_chunks(state, plan)
     todo = [i for i in range(plan.n_chunks) if i not in tables]
     bar = Progress(plan.runs, f"ensemble of {plan.runs}", enabled=progress)
     bar.update(sum(t.num_rows for t in tables.values()))
@@ -392,8 +685,8 @@ def execute(
 
     def finish(i: int, result: dict) -> None:
         table = _chunk_table(plan, i, result)
-        if out is not None:
-            write_atomic(_chunk_path(out, i), parquet_bytes(table))
+        if state is not None:
+            state.record(i, parquet_bytes(table), _chunk_ids(plan, i))
         tables[i] = table
         bar.update(table.num_rows)
 
@@ -406,6 +699,7 @@ def execute(
 
     own_pool = None
     try:
+        check_interrupt()
         if executor is None and workers and workers > 1:
             import numba
 
@@ -420,18 +714,24 @@ def execute(
         if executor is None:
             for i in todo:
                 finish(i, _chunk_task(*args(i)))
+                check_interrupt()
         else:
             futures = {executor.submit(_chunk_task, *args(i)): i for i in todo}
             try:
-                for fut in as_completed(futures):
-                    finish(futures[fut], fut.result())
+                waiting = set(futures)
+                while waiting:
+                    # a short wait, so that a Ctrl-C is acted on while chunks run elsewhere
+                    done, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
+                    for fut in sorted(done, key=futures.__getitem__):
+                        finish(futures[fut], fut.result())
+                    check_interrupt()
             except BaseException:
                 for fut in futures:
                     fut.cancel()
                 raise
     except KeyboardInterrupt:
         bar.close()
-        raise Interrupted(len(tables), plan.n_chunks, out) from None
+        raise Interrupted(len(tables), plan.n_chunks, od.path if od else None) from None
     finally:
         bar.close()
         if own_pool is not None:
@@ -440,9 +740,12 @@ def execute(
     return table
 
 
-def finish_files(out: Path) -> None:
-    """Remove the chunk files once ``runs.parquet`` holds them all."""
-    shutil.rmtree(out / CHUNKS, ignore_errors=True)
+def finish_files(od: OutputDir, plan: Plan) -> None:
+    """Once ``runs.parquet`` holds every chunk: remove the chunk files sim recorded (and
+    ``.sim/chunks`` if that leaves it empty); the manifest stays, with no chunks."""
+    state = ResumeState(od, plan.manifest(), CHUNKS)
+    state.open()
+    state.clear()
 
 
 def parquet_metadata(plan: Plan) -> dict:

@@ -77,7 +77,8 @@ def base_bytes(base_dir):
 def test_files_and_table_layout(base_dir):
     names = {p.name for p in base_dir.iterdir()}
     assert {"runs.parquet", "summary.json", "distribution.png"} <= names
-    assert not (base_dir / "chunks").exists()  # chunks are gone once runs.parquet holds them
+    # the chunks are gone once runs.parquet holds them
+    assert not (base_dir / ".sim" / "chunks").exists() and not (base_dir / "chunks").exists()
     assert not [n for n in names if n.endswith(".tmp")]
     assert "trajectories.parquet" not in names  # only with trajectories=K
     assert (base_dir / "distribution.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -320,8 +321,10 @@ def test_no_timestamps_two_runs_at_different_times(tmp_path, base_dir):
     time.sleep(1.1)
     ens(None, out=tmp_path / "later", **BASE)
     first, later = files(base_dir), files(tmp_path / "later")
-    for name in ("runs.parquet", "summary.json", "manifest.json", "distribution.png"):
+    for name in ("runs.parquet", "summary.json", "distribution.png"):
         assert later[name] == first[name], name
+    manifest = Path(".sim") / "manifest.json"
+    assert (tmp_path / "later" / manifest).read_bytes() == (base_dir / manifest).read_bytes()
 
 
 # ---- interrupt and resume -------------------------------------------------------
@@ -350,14 +353,14 @@ def test_interrupt_then_resume_gives_the_same_bytes(tmp_path, monkeypatch, base_
     assert (info.value.done, info.value.total) == (2, 6)
     assert Path(info.value.out) == out
     assert len(calls) == 3
-    chunks = sorted(p.name for p in (out / "chunks").iterdir())
+    chunks = sorted(p.name for p in (out / ".sim" / "chunks").iterdir())
     assert chunks == ["chunk-000000.parquet", "chunk-000001.parquet"]
-    assert (out / "manifest.json").exists()
+    assert (out / ".sim" / "manifest.json").exists() and not (out / "manifest.json").exists()
     assert not (out / "runs.parquet").exists() and not (out / "summary.json").exists()
     # the saved chunks hold the first 100 runs of the uninterrupted ensemble
     full = pq.read_table(base_dir / "runs.parquet")
     for i in range(2):
-        part = pq.read_table(out / "chunks" / f"chunk-{i:06d}.parquet")
+        part = pq.read_table(out / ".sim" / "chunks" / f"chunk-{i:06d}.parquet")
         assert part.equals(full.slice(50 * i, 50).replace_schema_metadata(None))
 
     calls = counting_task(monkeypatch)  # no interrupt this time
@@ -365,7 +368,7 @@ def test_interrupt_then_resume_gives_the_same_bytes(tmp_path, monkeypatch, base_
     assert calls == [50, 50, 50, 50]  # only the unfinished chunks ran
     assert (out / "runs.parquet").read_bytes() == base_bytes
     assert (out / "summary.json").read_bytes() == (base_dir / "summary.json").read_bytes()
-    assert not (out / "chunks").exists()
+    assert not (out / ".sim" / "chunks").exists()
 
 
 def test_interrupt_on_a_thread_pool_keeps_finished_chunks(tmp_path, monkeypatch, base_bytes):
@@ -375,7 +378,7 @@ def test_interrupt_on_a_thread_pool_keeps_finished_chunks(tmp_path, monkeypatch,
     with pytest.raises(Interrupted) as info:
         with ThreadPoolExecutor(max_workers=1) as pool:
             ens(None, out=out, executor=pool, **kw)
-    saved = sorted(p.name for p in (out / "chunks").glob("chunk-*.parquet"))
+    saved = sorted(p.name for p in (out / ".sim" / "chunks").glob("chunk-*.parquet"))
     # one worker runs the chunks in order; the 4th fails, so at most the first 3 are saved
     assert info.value.done == len(saved) <= 3
     assert saved == [f"chunk-{i:06d}.parquet" for i in range(len(saved))]
@@ -412,12 +415,13 @@ def test_another_ensemble_in_the_same_folder_is_refused(tmp_path, monkeypatch, c
     with pytest.raises(Interrupted):
         ens(None, out=out, **kw)
     monkeypatch.undo()
-    before = files(out / "chunks"), files(out)
+    before = files(out / ".sim" / "chunks"), files(out / ".sim"), files(out)
     calls = counting_task(monkeypatch)
     with pytest.raises(ManifestMismatch):
         ens(None, out=out, **{**kw, **change})
     assert calls == []
-    assert (files(out / "chunks"), files(out)) == before  # nothing touched
+    after = files(out / ".sim" / "chunks"), files(out / ".sim"), files(out)
+    assert after == before  # nothing touched
 
 
 def test_a_finished_folder_refuses_another_ensemble(tmp_path, monkeypatch):
@@ -434,8 +438,8 @@ def test_a_finished_folder_refuses_another_ensemble(tmp_path, monkeypatch):
 
 def test_an_unreadable_manifest_is_refused(tmp_path):
     out = tmp_path / "bad"
-    out.mkdir()
-    (out / "manifest.json").write_text("{ not json")
+    ens(None, out=out, runs=10, seed=1)
+    (out / ".sim" / "manifest.json").write_text("{ not json")
     with pytest.raises(ManifestMismatch):
         ens(None, out=out, runs=10, seed=1)
 

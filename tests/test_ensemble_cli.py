@@ -56,7 +56,7 @@ def one_thread(tmp_path_factory):
 def test_writes_the_three_files(one_thread):
     for name in ("runs.parquet", "summary.json", "distribution.png"):
         assert (one_thread / name).stat().st_size > 0, name
-    assert not (one_thread / "chunks").exists()
+    assert not (one_thread / ".sim" / "chunks").exists()
 
 
 def test_numba_threads_1_and_2_give_the_same_bytes(tmp_path, one_thread):
@@ -96,7 +96,7 @@ def test_sigint_exits_130_and_the_same_command_resumes_to_the_same_bytes(tmp_pat
     )
     try:
         deadline = time.monotonic() + 60
-        while not list((out / "chunks").glob("chunk-*.parquet")):
+        while not list((out / ".sim" / "chunks").glob("chunk-*.parquet")):
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "no chunk written within 60 s"
             time.sleep(0.02)
@@ -109,18 +109,18 @@ def test_sigint_exits_130_and_the_same_command_resumes_to_the_same_bytes(tmp_pat
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert "again" in stderr and str(out) in stderr
-    saved = sorted((out / "chunks").glob("chunk-*.parquet"))
+    saved = sorted((out / ".sim" / "chunks").glob("chunk-*.parquet"))
     assert 1 <= len(saved) < n_chunks  # the interrupt landed mid-way
     assert f"of {n_chunks} chunks" in stderr
     assert not (out / "runs.parquet").exists()
-    assert not list((out / "chunks").glob(".*.tmp"))  # no half-written chunk
+    assert not list((out / ".sim" / "chunks").glob(".*tmp"))  # no half-written chunk
 
     ok(run(*args, "--out", out))  # the same command again
     fresh = tmp_path / "uninterrupted"
     ok(run(*args, "--out", fresh))
     assert (out / "runs.parquet").read_bytes() == (fresh / "runs.parquet").read_bytes()
     assert (out / "summary.json").read_bytes() == (fresh / "summary.json").read_bytes()
-    assert not (out / "chunks").exists()
+    assert not (out / ".sim" / "chunks").exists()
 
 
 # ---- bad input: exit 2, a message, no traceback --------------------------------------
@@ -139,11 +139,17 @@ def test_runs_zero_is_bad_usage(tmp_path):
 def test_a_folder_holding_another_ensemble_is_refused(tmp_path):
     out = tmp_path / "ens"
     ok(run("--runs", 30, "--seed", 1, "--rounds", 3, "--out", out, "--quiet"))
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def tree():
+        # every file but the lock (which names the last process that held it)
+        files = [p for p in sorted(out.rglob("*")) if p.is_file() and p.name != "lock"]
+        return {str(p): p.read_bytes() for p in files}
+
+    before = tree()
     bad(
         run("--runs", 30, "--seed", 2, "--rounds", 3, "--out", out, "--quiet"), "root_seed", "--out"
     )
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert tree() == before
 
 
 def test_bad_set_is_bad_input(tmp_path):

@@ -239,10 +239,11 @@ def test_resume_after_interrupt_gives_the_same_bytes(tmp_path, monkeypatch, caps
     assert main([*base, str(tmp_path / "a")]) == 130
     err = capsys.readouterr().err
     assert "2 of 5 grid points" in err and "run the same command again" in err
-    assert sorted(p.name for p in (tmp_path / "a" / "points").iterdir()) == [
-        "point-000.json",
-        "point-001.json",
+    assert sorted(p.name for p in (tmp_path / "a" / ".sim" / "points").iterdir()) == [
+        "point-000000.json",
+        "point-000001.json",
     ]
+    assert not (tmp_path / "a" / "points").exists()
     assert not (tmp_path / "a" / "sweep.parquet").exists()
 
     calls.clear()
@@ -254,7 +255,7 @@ def test_resume_after_interrupt_gives_the_same_bytes(tmp_path, monkeypatch, caps
     assert main([*base, str(tmp_path / "b")]) == 0
     a = (tmp_path / "a" / "sweep.parquet").read_bytes()
     assert a == (tmp_path / "b" / "sweep.parquet").read_bytes()
-    point = json.loads((tmp_path / "a" / "points" / "point-004.json").read_text())
+    point = json.loads((tmp_path / "a" / ".sim" / "points" / "point-000004.json").read_text())
     assert point["values"] == {"model.Q": 1.0}
 
     # another sweep into the same folder is refused

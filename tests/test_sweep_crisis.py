@@ -198,7 +198,9 @@ def test_with_a_cost_range_the_cost_changes_only_the_nominal_record(tmp_path):
     for col in WAR:
         assert t[col].nunique() == 1, col
     nominal = [
-        json.loads((tmp_path / "points" / f"point-{i:03d}.json").read_text())["unperturbed"]
+        json.loads((tmp_path / ".sim" / "points" / f"point-{i:06d}.json").read_text())[
+            "unperturbed"
+        ]
         for i in range(3)
     ]
     lows = [n["bargaining_range"][0] for n in nominal]
@@ -215,12 +217,12 @@ def test_resume_after_deleting_points_gives_the_same_bytes(tmp_path, monkeypatch
     out = tmp_path / "a"
     sim.sweep(None, grid, out=out, **args)
     whole = (out / "sweep.parquet").read_bytes()
-    point = json.loads((out / "points" / "point-005.json").read_text())
+    point = json.loads((out / ".sim" / "points" / "point-000005.json").read_text())
     assert point["values"] == {USA: 0.2, "crisis.cost.UKR": 0.5}
     assert {"p_war", "p_war_interval", "p_war_believed", "p", "war_value"} <= set(point)
 
     for i in (1, 4):
-        (out / "points" / f"point-{i:03d}.json").unlink()
+        (out / ".sim" / "points" / f"point-{i:06d}.json").unlink()
     (out / "sweep.parquet").unlink()
     real = sim.experiment.ensemble
     calls = []

@@ -113,6 +113,7 @@ def ensemble_cmd(
     """Run RUNS perturbed copies of SCENARIO and report the distribution of forecasts."""
     from sim.distributed import SchedulerError
     from sim.experiment import ensemble
+    from sim.outputs import OutputError
     from sim.runner import Interrupted, ManifestMismatch
 
     out_dir = _out_dir(out)
@@ -143,10 +144,12 @@ def ensemble_cmd(
             trajectories=trajectories,
             progress=not quiet,
         )
-    except ManifestMismatch as exc:
+    except (ManifestMismatch, OutputError, SchedulerError) as exc:
         raise InputError(str(exc)) from None
-    except SchedulerError as exc:
-        raise InputError(str(exc)) from None
+    except OSError as exc:
+        if out_dir is None:
+            raise
+        raise _os_error(out_dir, exc) from None
     except Interrupted as exc:
         if exc.out is not None:
             click.echo(
@@ -159,6 +162,17 @@ def ensemble_cmd(
     if out_dir is not None:
         extra = ", trajectories.parquet, trajectories.png" if trajectories else ""
         click.echo(f"wrote runs.parquet, summary.json, distribution.png{extra} to {out_dir}")
+
+
+def _os_error(out_dir, exc: OSError) -> InputError:
+    """A file-system error under --out as bad input: the path and the reason."""
+    from sim.outputs import describe_os_error
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    return InputError(
+        f"--out {out_dir}: cannot write{where}: {describe_os_error(exc)}; "
+        "expected a writable folder"
+    )
 
 
 def _print_ensemble(result) -> None:
@@ -287,6 +301,7 @@ def sweep_cmd(
     """
     from sim.distributed import SchedulerError
     from sim.grid import SweepError, sweep
+    from sim.outputs import OutputError
     from sim.runner import Interrupted, ManifestMismatch
 
     out_dir = _out_dir(out)
@@ -306,16 +321,12 @@ def sweep_cmd(
             scheduler=scheduler,
             progress=not quiet,
         )
-    except (SweepError, ScenarioError, ManifestMismatch) as exc:
-        raise InputError(str(exc)) from None
-    except SchedulerError as exc:
+    except (SweepError, ScenarioError, ManifestMismatch, OutputError, SchedulerError) as exc:
         raise InputError(str(exc)) from None
     except OSError as exc:
         if out_dir is None:
             raise
-        raise InputError(
-            f"--out {out_dir}: cannot write: {exc.strerror or exc}; expected a writable folder"
-        ) from None
+        raise _os_error(out_dir, exc) from None
     except Interrupted as exc:
         if exc.out is not None:
             click.echo(

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.results._files import figure_bytes, write_atomic
+from sim.results._files import figure_bytes
 from sim.scenario import Scenario
 
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -244,32 +244,33 @@ class EnsembleResult:
 
     def write(self, out: str | Path) -> list[Path]:
         """Write ``runs.parquet``, ``summary.json``, ``distribution.png`` (and
-        ``trajectories.parquet`` and ``trajectories.png`` when kept), each atomically."""
+        ``trajectories.parquet`` and ``trajectories.png`` when kept) into the folder
+        ``out``: every file is made in memory first, then all are written together
+        (`sim.outputs.OutputDir.write`), so a failure leaves the folder as it was."""
         from sim import plot
+        from sim.outputs import OutputDir
         from sim.runner import parquet_bytes
 
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        written = [
-            write_atomic(out / "runs.parquet", parquet_bytes(self.table, self.metadata)),
-            write_atomic(
-                out / "summary.json", json.dumps(self.summary(), indent=2, allow_nan=False) + "\n"
-            ),
-        ]
+        files = {
+            "runs.parquet": parquet_bytes(self.table, self.metadata),
+            "summary.json": json.dumps(self.summary(), indent=2, allow_nan=False) + "\n",
+        }
         if self.trajectories is not None:
             import pyarrow as pa
 
-            written.append(
-                write_atomic(
-                    out / "trajectories.parquet",
-                    parquet_bytes(pa.Table.from_pandas(self.trajectories, preserve_index=False)),
-                )
+            files["trajectories.parquet"] = parquet_bytes(
+                pa.Table.from_pandas(self.trajectories, preserve_index=False)
             )
         fig = self.plot()
-        written.append(write_atomic(out / "distribution.png", figure_bytes(fig)))
-        plot.close(fig)
+        try:
+            files["distribution.png"] = figure_bytes(fig)
+        finally:
+            plot.close(fig)
         if self.trajectories is not None and not self.trajectories.empty:
             fig = plot.ensemble_trajectories(self)
-            written.append(write_atomic(out / "trajectories.png", figure_bytes(fig)))
-            plot.close(fig)
-        return written
+            try:
+                files["trajectories.png"] = figure_bytes(fig)
+            finally:
+                plot.close(fig)
+        with OutputDir(out) as od:
+            return od.write(files)

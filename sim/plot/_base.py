@@ -23,7 +23,7 @@ import math
 import matplotlib
 
 #: Issue panels (or blocks of rows) one figure draws at most.
-MAX_PANELS = 24
+MAX_PANELS = 12
 #: Actors, parties, strategies or dyads one figure draws by name at most.
 MAX_LABELLED = 40
 #: Characters of a user string (a name, an id) in a title, label, tick or legend.
@@ -67,7 +67,10 @@ _choose_backend()
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
-from matplotlib.ticker import FixedFormatter  # noqa: E402
+from matplotlib.ticker import EngFormatter, LogFormatter, ScalarFormatter  # noqa: E402
+
+# the tick formatters that write numbers, in mathtext when set to
+_MATH_FORMATTERS = (ScalarFormatter, LogFormatter, EngFormatter)
 
 
 def inline() -> bool:
@@ -75,16 +78,19 @@ def inline() -> bool:
     return "inline" in str(matplotlib.get_backend()).lower()
 
 
-def _literal(root) -> None:
+def _literal(root, numbers: bool = True) -> None:
     """Mark every ``Text`` under ``root`` (a figure or an axes) literal: no mathtext, no TeX.
 
     The mark lives on the ``Text`` objects, so it holds whenever the figure is drawn or
-    saved. Tick labels that a numeric formatter writes (not names sim set) keep the
-    settings in force, so a formatter's own mathtext still renders.
+    saved. Tick labels that a numeric formatter writes (numbers, never names) keep the
+    settings in force, so a formatter's own mathtext still renders (unless ``numbers``
+    is false: before sim draws on an axes, whose tick labels may be given names).
     """
     for text in root.findobj(Text):
         text.set_parse_math(False)
         text.set_usetex(False)
+    if not numbers:
+        return
     axes = [root] if isinstance(root, Axes) else root.findobj(Axes)
     for ax in axes:
         for axis in getattr(ax, "_axis_map", {"x": ax.xaxis, "y": ax.yaxis}).values():
@@ -93,7 +99,7 @@ def _literal(root) -> None:
                 (axis.majorTicks, axis.get_major_formatter()),
                 (axis.minorTicks, axis.get_minor_formatter()),
             ):
-                if not isinstance(formatter, FixedFormatter):
+                if isinstance(formatter, _MATH_FORMATTERS):
                     numeric += [t for tick in ticks for t in (tick.label1, tick.label2)]
             for text in numeric:
                 text.set_parse_math(matplotlib.rcParams["text.parse_math"])
@@ -126,7 +132,7 @@ def returned(fn):
             except TypeError:
                 ax = kwargs.get("ax")
         if ax is not None:
-            _literal(ax)  # its tick labels and titles are about to hold sim's text
+            _literal(ax, numbers=False)  # its tick labels may be about to hold names
         with matplotlib.rc_context(_LITERAL):
             fig = fn(*args, **kwargs)
         _literal(fig if ax is None else ax)
@@ -154,12 +160,20 @@ def _label(text, limit: int = MAX_TEXT) -> str:
     return _short(text, limit)
 
 
-def _names(items, limit: int = 6) -> str:
-    """Up to ``limit`` names joined by commas, the rest counted."""
-    items = [_label(x) for x in items]
+def _names(items, limit: int = 4) -> str:
+    """Up to ``limit`` names joined by commas (each cut to 30 characters when there are
+    more than two), the rest counted."""
+    items = [_label(x, MAX_TEXT if len(items) <= 2 else 30) for x in items]
     if len(items) <= limit:
         return ", ".join(items)
     return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+def _choices(ids, limit: int = 24) -> str:
+    """The valid ids for an error message: the first ``limit`` as they are, the rest counted."""
+    ids = [str(x) for x in ids]
+    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
+    return ", ".join(ids[:limit]) + more
 
 
 def _note(target, text: str) -> None:
@@ -197,7 +211,7 @@ def _issue_panels(sc, issue, ax, size=(4.6, 3.4), legend_space: float = 0.0, hid
     rest named in a note), or the one issue (first by default) on ``ax``."""
     ids = list(sc.issue_ids)
     if issue is not None and issue not in ids:
-        raise ValueError(f"unknown issue {_label(issue)!r}; expected one of: {_names(ids, 24)}")
+        raise ValueError(f"unknown issue {_label(issue)!r}; expected one of: {_choices(ids)}")
     chosen = [issue or ids[0]] if (issue is not None or ax is not None) else ids
     if ax is not None:
         return ax.figure, [ax], chosen

@@ -6,14 +6,16 @@ import numpy as np
 
 from sim.plot._base import (
     MAX_LABELLED,
+    _choices,
     _issue_panels,
     _kept,
     _label,
-    _names,
     _note,
     _showing,
     plt,
 )
+
+_MAX_POINT_NAMES = 24  # points of a quadrant panel named at most
 
 
 def _issue_index(result, issue):
@@ -21,7 +23,7 @@ def _issue_index(result, issue):
     if issue is None:
         return 0
     if issue not in ids:
-        raise ValueError(f"unknown issue {_label(issue)!r}; expected one of: {_names(ids, 24)}")
+        raise ValueError(f"unknown issue {_label(issue)!r}; expected one of: {_choices(ids)}")
     return ids.index(issue)
 
 
@@ -110,15 +112,15 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
     Each other actor j is a point at (EU of focus challenging j, EU of j challenging
     focus). Top right: both expect to gain (conflict); bottom left: neither (status
     quo); the other two: one side gives way, by compromise above the diagonal
-    ``y = -x`` and by capitulation beyond it. Beyond 40 other actors only the most
-    capable 40 points are named.
+    ``y = -x`` and by capitulation beyond it. Beyond 24 other actors only the most
+    capable 24 points are named.
     """
     from sim.models.eum import expected_utility_matrix
 
     sc = result.scenario
     ids = list(sc.actor_ids)
     if focus not in ids:
-        raise ValueError(f"unknown actor {_label(focus)!r}; expected one of: {_names(ids, 24)}")
+        raise ValueError(f"unknown actor {_label(focus)!r}; expected one of: {_choices(ids)}")
     f = ids.index(focus)
     arrays = sc.arrays()
     if issue is not None or ax is not None:
@@ -127,7 +129,7 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
     else:
         fig, axes, chosen = _issue_panels(sc, None, None, size=(4.4, 4.2), hide=True)
     others = [j for j in range(len(ids)) if j != f]
-    named = set(_kept(len(others), arrays.capability[others]))
+    named = set(_kept(len(others), arrays.capability[others], limit=_MAX_POINT_NAMES))
     who = _label(focus)
     pos = result.trajectory.positions[min(round, result.rounds)]
     for a, iid in zip(axes, chosen, strict=True):
@@ -142,7 +144,7 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
         a.scatter(xs, ys, s=18, color="tab:blue", zorder=3)
         for m, (x, y, j) in enumerate(zip(xs, ys, others, strict=True)):
             if m in named:
-                a.annotate(_label(ids[j]), (x, y), fontsize=7, xytext=(3, 3),
+                a.annotate(_label(ids[j], 30), (x, y), fontsize=7, xytext=(3, 3),
                            textcoords="offset points")  # fmt: skip
         a.set_xlim(-lim, lim)
         a.set_ylim(-lim, lim)

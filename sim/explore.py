@@ -8,11 +8,17 @@ and see the trajectories and the forecast update. In a notebook,
 serves the same page on 127.0.0.1 (``Page`` reads the scenario from the
 ``SIM_EXPLORE_SCENARIO`` environment variable).
 
+Everything the page shows from the scenario file (its name, the actor and issue
+ids, the forecast table) reaches the browser as text: as the text of an element or
+as a widget's plain value, never as Markdown or HTML, which solara would also read as
+a Vue template. Only the explorer's own constant text goes through Markdown.
+
 Needs the ``explore`` extra (``pip install -e ".[explore]"``, in ``dev`` too).
 """
 
 from __future__ import annotations
 
+import io
 import os
 
 import solara
@@ -42,24 +48,80 @@ def run_rounds(sc: Scenario, rounds: int):
     return RunResult(sc, "eum", model.trajectory(), rounds)
 
 
-def forecast_markdown(result) -> str:
+FORECAST_HEADER = ("issue", "start: compromise", "median", "now: compromise", "median")
+
+
+def forecast_rows(result) -> list[tuple[str, ...]]:
+    """The forecast table as rows of plain strings, the header first.
+
+    The cells are text for the page to show as they are (issue ids come from the
+    scenario file): :func:`ForecastTable` puts each in a cell as text, not as markup.
+    """
     fc = result.forecast()
-    lines = [
-        "| issue | start: compromise | median | now: compromise | median |",
-        "|---|---:|---:|---:|---:|",
-    ]
+    rows = [FORECAST_HEADER]
     for iid, row in fc.iterrows():
-        lines.append(
-            f"| {iid} | {row.initial_compromise:.2f} | {row.initial_median:.2f} | "
-            f"{row.compromise:.2f} | {row['median']:.2f} |"
+        rows.append(
+            (
+                str(iid),
+                f"{row.initial_compromise:.2f}",
+                f"{row.initial_median:.2f}",
+                f"{row.compromise:.2f}",
+                f"{row['median']:.2f}",
+            )
         )
-    return "\n".join(lines)
+    return rows
+
+
+def figure_png(result, issue: str) -> bytes:
+    """The positions figure of ``issue`` as PNG bytes.
+
+    Drawn with mathtext off, so a ``$`` in a name from the file is a dollar sign.
+    """
+    import matplotlib
+
+    from sim import plot
+
+    with matplotlib.rc_context({"text.parse_math": False}):
+        fig = plot.positions(result, issue=issue)
+        try:
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png")
+        finally:
+            plot.close(fig)
+    return buf.getvalue()
+
+
+@solara.component
+def ForecastTable(rows: list[tuple[str, ...]]):
+    """A table whose cells hold ``rows`` as text (the first row is the header)."""
+    import reacton.ipyvuetify as v
+
+    def cell(text, tag, k):
+        align = "left" if k == 0 else "right"
+        return v.Html(tag=tag, style_=f"padding: 2px 10px; text-align: {align}", children=[text])
+
+    def tr(cells, tag):
+        return v.Html(tag="tr", children=[cell(c, tag, k) for k, c in enumerate(cells)])
+
+    head = v.Html(tag="thead", children=[tr(rows[0], "th")])
+    body = v.Html(tag="tbody", children=[tr(r, "td") for r in rows[1:]])
+    return v.Html(tag="table", style_="border-collapse: collapse", children=[head, body])
+
+
+@solara.component
+def Figure(result, issue: str):
+    """The positions figure as an image, or a line of text saying why it could not be drawn."""
+    try:
+        png = figure_png(result, issue)
+    except Exception as exc:  # a figure must not take the page down
+        return solara.Text(f"the figure could not be drawn: {type(exc).__name__}: {exc}")
+    return solara.Image(png, format="png")
 
 
 @solara.component
 def Explorer(scenario: Scenario):
     """The explorer for one scenario (a solara component)."""
-    from sim import plot
+    import reacton.ipyvuetify as v
 
     actors = list(scenario.actor_ids)
     issues = list(scenario.issue_ids)
@@ -83,7 +145,7 @@ def Explorer(scenario: Scenario):
 
     result = run_rounds(sc, rounds.value)
     with solara.Column():
-        solara.Markdown(f"## {sc.name}")
+        v.Html(tag="h2", children=[sc.name])
         with solara.Row():
             solara.Select(label="actor", value=actor, values=actors)
             solara.Select(label="issue", value=issue, values=issues)
@@ -111,10 +173,8 @@ def Explorer(scenario: Scenario):
             f"round {result.rounds} of {limit}"
             + (f" ({result.stopped})" if result.rounds and result.stopped != "limit" else "")
         )
-        fig = plot.positions(result, issue=issue.value)
-        solara.FigureMatplotlib(fig, format="png")
-        plot.close(fig)
-        solara.Markdown(forecast_markdown(result))
+        Figure(result, issue.value)
+        ForecastTable(forecast_rows(result))
 
 
 def explorer(scenario: Scenario | str | None = None):

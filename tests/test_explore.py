@@ -16,7 +16,7 @@ import sim
 
 solara = pytest.importorskip("solara", reason="the explore extra (solara) is not installed")
 
-from sim.explore import Explorer, changed, forecast_markdown, run_rounds  # noqa: E402
+from sim.explore import Explorer, changed, forecast_rows, run_rounds  # noqa: E402
 
 
 def test_changes_are_overrides_of_the_scenario():
@@ -36,8 +36,8 @@ def test_stepping_equals_a_run_of_as_many_rounds():
         got = run_rounds(sc, rounds)
         want = sim.run(sc, rounds=rounds)
         assert got.trajectory.positions.tobytes() == want.trajectory.positions.tobytes()
-    table = forecast_markdown(run_rounds(sc, 3))
-    assert table.count("\n") == 1 + len(sc.issues)
+    rows = forecast_rows(run_rounds(sc, 3))
+    assert [r[0] for r in rows[1:]] == list(sc.issue_ids)
 
 
 def test_the_component_renders_with_its_controls():

@@ -28,6 +28,8 @@ MAX_PANELS = 12
 MAX_LABELLED = 40
 #: Characters of a user string (a name, an id) in a title, label, tick or legend.
 MAX_TEXT = 60
+#: Characters of a user string in the title of one panel of a grid.
+MAX_PANEL_TEXT = 50
 #: Characters of a model's message under a title.
 MAX_MESSAGE = 400
 #: Width and height of a figure in inches, at most.

@@ -7,6 +7,7 @@ import numpy as np
 
 from sim.plot._base import (
     MAX_LABELLED,
+    MAX_PANEL_TEXT,
     _issue_panels,
     _kept,
     _label,
@@ -48,7 +49,7 @@ def distribution(result, issue: str | None = None, ax=None):
             label="unperturbed median",
         )
         a.set_xlim(lo, hi)
-        a.set_title(_label(iss.name or iid), fontsize=10)
+        a.set_title(_label(iss.name or iid, MAX_PANEL_TEXT), fontsize=10)
         a.set_xlabel("forecast")
         a.set_ylabel("runs")
     axes[0].legend(fontsize=7)
@@ -90,7 +91,7 @@ def ensemble_trajectories(result, issue: str | None = None, ax=None):
                        label=_label(aid) if run == runs[0] else None)  # fmt: skip
         lo, hi = sc.issue(iid).scale
         a.set_ylim(lo - 0.04 * (hi - lo), hi + 0.04 * (hi - lo))
-        a.set_title(_label(sc.issue(iid).name or iid), fontsize=10)
+        a.set_title(_label(sc.issue(iid).name or iid, MAX_PANEL_TEXT), fontsize=10)
         a.set_xlabel("round")
         a.set_ylabel("position")
         a.grid(alpha=0.3)
@@ -162,7 +163,7 @@ def agreement_distribution(result, issue: str | None = None, ax=None):
             a.axvline(iss.status_quo, color="0.3", ls=":", label="status quo")
             a.legend(fontsize=7, frameon=False)
         a.set_xlim(lo, hi)
-        a.set_title(_label(iss.name or iid), fontsize=10)
+        a.set_title(_label(iss.name or iid, MAX_PANEL_TEXT), fontsize=10)
         a.set_xlabel("agreed outcome", fontsize=8)
         a.set_ylabel("runs")
     lo_, hi_ = s["p_agreement_interval"]

@@ -6,6 +6,7 @@ import numpy as np
 
 from sim.plot._base import (
     MAX_LABELLED,
+    MAX_PANEL_TEXT,
     _choices,
     _issue_panels,
     _kept,
@@ -49,7 +50,7 @@ def _positions_panel(ax, result, k, fc, show_legend, kept):
     pad = 0.04 * (hi - lo)
     ax.set_ylim(lo - pad, hi + pad)
     ax.set_xlim(0, max(1, pos.shape[0] - 1))
-    ax.set_title(_label(issue.name or issue.id), fontsize=10)
+    ax.set_title(_label(issue.name or issue.id, MAX_PANEL_TEXT), fontsize=10)
     ax.set_xlabel("round")
     if issue.low or issue.high:
         ax.set_ylabel(
@@ -130,7 +131,7 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
         fig, axes, chosen = _issue_panels(sc, None, None, size=(4.4, 4.2), hide=True)
     others = [j for j in range(len(ids)) if j != f]
     named = set(_kept(len(others), arrays.capability[others], limit=_MAX_POINT_NAMES))
-    who = _label(focus)
+    who = _label(focus, 20)
     pos = result.trajectory.positions[min(round, result.rounds)]
     for a, iid in zip(axes, chosen, strict=True):
         k = sc.issue_ids.index(iid)
@@ -144,7 +145,7 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
         a.scatter(xs, ys, s=18, color="tab:blue", zorder=3)
         for m, (x, y, j) in enumerate(zip(xs, ys, others, strict=True)):
             if m in named:
-                a.annotate(_label(ids[j], 30), (x, y), fontsize=7, xytext=(3, 3),
+                a.annotate(_label(ids[j], 16), (x, y), fontsize=7, xytext=(3, 3),
                            textcoords="offset points")  # fmt: skip
         a.set_xlim(-lim, lim)
         a.set_ylim(-lim, lim)
@@ -152,7 +153,7 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
         for tx, ty, label in (
             (0.97, 0.97, "conflict"),
             (0.03, 0.03, "status quo"),
-            (0.03, 0.97, f"{_label(focus, 30)} gives way"),
+            (0.03, 0.97, f"{who} gives way"),
             (0.97, 0.03, "other gives way"),
         ):
             a.text(
@@ -165,7 +166,7 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
                 ha="right" if tx > 0.5 else "left",
                 va="top" if ty > 0.5 else "bottom",
             )
-        a.set_title(_label(sc.issue(iid).name or iid), fontsize=10)
+        a.set_title(_label(sc.issue(iid).name or iid, MAX_PANEL_TEXT), fontsize=10)
         a.set_xlabel(f"EU of {who} challenging the other", fontsize=8)
         a.set_ylabel(f"EU of the other challenging {who}", fontsize=8)
     if len(named) < len(others):

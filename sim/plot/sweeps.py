@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from sim.plot._base import _issue_panels, _label, plt
+from sim.plot._base import MAX_PANEL_TEXT, _issue_panels, _label, plt
 
 
 def _sweep_panels(result, issue, ax, n_params: int, what: str):
@@ -52,7 +52,7 @@ def sweep_lines(result, issue: str | None = None, ax=None):
         lo, hi = iss.scale
         pad = 0.04 * (hi - lo)
         a.set_ylim(lo - pad, hi + pad)
-        a.set_title(_label(iss.name or iid), fontsize=10)
+        a.set_title(_label(iss.name or iid, MAX_PANEL_TEXT), fontsize=10)
         a.set_xlabel(_label(path), fontsize=8)
         a.set_ylabel("forecast")
         a.grid(alpha=0.3)
@@ -94,7 +94,10 @@ def sweep_heatmap(result, issue: str | None = None, ax=None, stat: str = "compro
         a.set_xlabel(_label(p2.path), fontsize=8)
         a.set_ylabel(_label(p1.path), fontsize=8)
         iss = result.scenario.issue(iid)
-        a.set_title(f"{_label(iss.name or iid)}: {_label(stat.replace('_', ' '))}", fontsize=9)
+        a.set_title(
+            f"{_label(iss.name or iid, MAX_PANEL_TEXT)}: {_label(stat.replace('_', ' '), 30)}",
+            fontsize=9,
+        )
     _sweep_title(fig, result, ax)
     return fig
 

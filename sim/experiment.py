@@ -101,6 +101,12 @@ def run(
             raise ValueError(
                 f"rounds: alternating offers need a deadline of at least 1 round, got {rounds}"
             )
+    from sim.scenario import ScenarioError
+    from sim.scenario.limits import check_size
+
+    too_large = check_size(scenario, model, rounds)
+    if too_large:
+        raise ScenarioError(source, too_large)
     if driver not in DRIVERS:
         raise ValueError(f"unknown driver {driver!r}; expected one of: {', '.join(DRIVERS)}")
     ov = (

@@ -283,7 +283,8 @@ def test_cycle_forecast_is_the_mean_over_the_cycle(tmp_path):
     (iid,) = {r["issue"] for r in rows}
     on_100 = any(float(r["Salience"]) > 1 for r in file_rows)
     weights = {
-        fr["Stakeholder"]: (
+        # ids are the names with characters an id may not hold (here spaces) as "_"
+        fr["Stakeholder"].replace(" ", "_"): (
             float(fr["Resources"]),
             {iid: float(fr["Salience"]) / (100 if on_100 else 1)},
         )

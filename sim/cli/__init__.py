@@ -23,15 +23,17 @@ __all__ = ["InputError", "cli", "main"]
 
 
 class _Group(click.Group):
-    """The command group: an output path sim refuses (``sim.outputs.OutputError``) is bad
-    input, exit 2 with its message, whichever command meets it."""
+    """The command group: an output path sim refuses (``sim.outputs.OutputError``) or a
+    scenario a model cannot take (``ScenarioError``) is bad input, exit 2 with its message,
+    whichever command meets it."""
 
     def invoke(self, ctx):
         from sim.outputs import OutputError
+        from sim.scenario import ScenarioError
 
         try:
             return super().invoke(ctx)
-        except OutputError as exc:
+        except (OutputError, ScenarioError) as exc:
             raise InputError(str(exc)) from None
 
 

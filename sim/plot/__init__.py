@@ -9,6 +9,11 @@ The modules: ``runs`` (one expected-utility run), ``ensembles`` (an ensemble's
 distributions), ``sweeps`` (sweeps over scenario fields), ``bargaining`` (the
 bargaining models, from plain data) and ``games`` (repeated games); ``_base``
 holds the backend, :func:`close` and the helpers they share.
+
+Names from a scenario are drawn as typed (never as mathtext or TeX), and a figure stays
+bounded whatever the scenario's size: at most 12 issue panels, 40 actors, parties or
+strategies by name, 24 dyads, user strings cut to 60 characters (50 in a panel's
+title) and 24 x 32 inches; a note on the figure says what it leaves out.
 """
 
 from sim.plot._base import close, returned

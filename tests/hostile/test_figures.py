@@ -109,14 +109,16 @@ def _ensemble(ctx, trajectories: bool = False):
     summary = {"p_war_interval": (0.2, 0.5), "challenger": a, "p_war": 0.33, "runs": len(runs),
                "p_agreement_interval": (0.3, 0.7), "parties": list(sc.actor_ids),
                "p_agreement": 0.5}  # fmt: skip
-    rows = [
-        {"run": r, "issue": iid, "actor": aid, "round": t, "position": float(t + r)}
-        for r in range(2) for iid in sc.issue_ids for aid in sc.actor_ids for t in range(2)
-    ] if trajectories else []  # fmt: skip
+    grid = np.array(np.meshgrid(range(2), range(len(sc.issue_ids)), range(len(sc.actor_ids)),
+                                range(2), indexing="ij")).reshape(4, -1) if trajectories else \
+        np.zeros((4, 0), dtype=int)  # fmt: skip
+    table = pd.DataFrame({"run": grid[0], "issue": np.array(sc.issue_ids)[grid[1]],
+                          "actor": np.array(sc.actor_ids)[grid[2]], "round": grid[3],
+                          "position": (grid[3] + grid[0]).astype(float)})  # fmt: skip
     return NS(scenario=sc, runs=runs, summary=lambda: summary, n_runs=len(runs), model="nbs",
               root_seed=1, challenger=a, defender=b,
               baseline={iid: {"compromise": 50.0, "median": 40.0} for iid in sc.issue_ids},
-              trajectories=pd.DataFrame(rows))  # fmt: skip
+              trajectories=table)  # fmt: skip
 
 
 def _sweep(ctx, n_params: int, model: str = "eum"):

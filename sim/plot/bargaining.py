@@ -28,6 +28,7 @@ _DEFENDER = "tab:orange"
 _RANGE = "tab:green"
 _OFFER = "tab:red"
 _NEGOTIATED = "tab:purple"
+_NAME = 30  # characters of a party's name in a title, a label or the legend
 _MAX_ZONE_ROWS = 150  # rows of the zone figure (parties and issue headings) at most
 
 
@@ -47,7 +48,7 @@ def _real(name: str, value, lo: float | None = None, hi: float | None = None) ->
 
 
 def _role(name: str, role: str) -> str:
-    return _label(name) if name == role else f"{_label(name)} ({role})"
+    return _label(name, _NAME) if name == role else f"{_label(name, _NAME)} ({role})"
 
 
 def _side_label(ax, x, y, text, color) -> None:
@@ -123,8 +124,12 @@ def bargaining_range(
     )  # fmt: skip
     for x in (0.0, 1.0):
         top.axvline(x, color="grey", lw=0.8)
-    top.text(0.01, 0.03, f"all to {_label(defender)}", fontsize=7, color="dimgrey", ha="left")
-    top.text(0.99, 0.03, f"all to {_label(challenger)}", fontsize=7, color="dimgrey", ha="right")
+    top.text(
+        0.01, 0.03, f"all to {_label(defender, _NAME)}", fontsize=7, color="dimgrey", ha="left"
+    )
+    top.text(
+        0.99, 0.03, f"all to {_label(challenger, _NAME)}", fontsize=7, color="dimgrey", ha="right"
+    )
 
     # the true ends of the range, beside the clipped shading
     lo_text = f"{'← ' if lo < 0 else ''}p − c_C = {lo:.2f}"
@@ -163,7 +168,8 @@ def bargaining_range(
     for side in ("left", "right", "top"):
         top.spines[side].set_visible(False)
     top.set_xlabel(
-        f"share x of the pie to {_label(challenger)} ({_label(defender)} gets 1 − x)", fontsize=8
+        f"share x of the pie to {_label(challenger, _NAME)} ({_label(defender, _NAME)} gets 1 − x)",
+        fontsize=8,
     )
     top.tick_params(labelbottom=True)
     top.set_title(
@@ -179,15 +185,15 @@ def bargaining_range(
         bottom.axvspan(lo_c, hi_c, color=_RANGE, alpha=0.12, lw=0)
         bottom.plot(x, war, color="black", lw=1.6, label="P(war | offer x)", gid="war_curve")
         bottom.plot(x, u, color=_DEFENDER, lw=1.6, gid="utility_curve",
-                    label=f"{_label(defender)}'s expected utility")  # fmt: skip
+                    label=f"{_label(defender, _NAME)}'s expected utility")  # fmt: skip
         if offer is not None:
             bottom.axvline(offer, color=_OFFER, ls="--", lw=1.2, gid="offer_line",
                            label=f"offer x* = {offer:.2f}")  # fmt: skip
         bottom.set_ylim(min(0.0, float(u.min())) - 0.05, max(1.0, float(u.max())) + 0.08)
-        bottom.set_xlabel(f"offer x (share to {_label(challenger)})", fontsize=8)
+        bottom.set_xlabel(f"offer x (share to {_label(challenger, _NAME)})", fontsize=8)
         bottom.set_ylabel("probability / utility (pie shares)", fontsize=8)
         bottom.set_title(
-            f"{_label(challenger)}'s cost of war is private, uniform on [{a:.2f}, {b:.2f}]",
+            f"{_label(challenger, _NAME)}'s cost of war is private, uniform on [{a:.2f}, {b:.2f}]",
             fontsize=9,
         )
         bottom.grid(alpha=0.3)
@@ -239,7 +245,7 @@ def offers(rounds, parties, *, reservations=None, ax=None):
         own = True
     else:
         fig, own = ax.figure, False
-    title = f"Alternating offers: {_label(name_a)} vs {_label(name_b)}"
+    title = f"Alternating offers: {_label(name_a, _NAME)} vs {_label(name_b, _NAME)}"
     if len(rounds) == 0:
         ax.text(0.5, 0.5, "no offers", transform=ax.transAxes, ha="center", va="center",
                 fontsize=11, color="dimgrey", gid="no_offers")  # fmt: skip
@@ -267,7 +273,7 @@ def offers(rounds, parties, *, reservations=None, ax=None):
         ax.plot(r[mine], v[mine], ls="none", marker=marker, ms=ms, color=colour,
                 gid=f"proposed_{col[-1]}", zorder=3)  # fmt: skip
         handles.append(line)
-        labels.append(f"value to {_label(name)}")
+        labels.append(f"value to {_label(name, _NAME)}")
     handles.append(Line2D([], [], ls="none", marker="o", color="dimgrey", ms=6))
     labels.append("filled: that party proposed")
     if res is not None:
@@ -278,11 +284,11 @@ def offers(rounds, parties, *, reservations=None, ax=None):
             if 0.0 <= rv <= 1.0:
                 handles.append(ax.axhline(rv, color=colour, ls="--", lw=1.1, alpha=0.8,
                                           gid=f"reservation_{key}"))  # fmt: skip
-                labels.append(f"{_label(name)}'s reservation {rv:.2f}")
+                labels.append(f"{_label(name, _NAME)}'s reservation {rv:.2f}")
             else:
                 handles.append(Line2D([], [], ls="none", marker="x", color=colour))
                 why = "no acceptable point" if rv > 1 else "any offer acceptable"
-                labels.append(f"{_label(name)}: {why} (reservation {rv:g})")
+                labels.append(f"{_label(name, _NAME)}: {why} (reservation {rv:g})")
     y_top = max(1.0, *tops)
     strip = y_top + 0.1 * max(1.0, y_top)
     if accepted.any():

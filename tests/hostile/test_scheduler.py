@@ -140,7 +140,7 @@ def test_a_local_cluster_serves_no_http_and_answers_as_a_scheduler():
     """dask's scheduler served /info, /json, /health and /metrics on 8787, and each worker
     on a port of its own, with the dashboard off: only dask's own ports listen now."""
     psutil = pytest.importorskip("psutil")
-    with dask_executor("local", 2) as pool:
+    with dask_executor("local", 1) as pool:
         assert pool.submit(_add, 2, 3).result(timeout=30) == 5
         info = pool._client.scheduler_info()
         comm = {info["address"]}

@@ -33,8 +33,8 @@ def _watch():
         while os.read(fd, 4096):
             pass
     except OSError:
-        pass
-    os._exit(0)
+        return  # no pipe to watch
+    os._exit(0)  # sim is gone
 threading.Thread(target=_watch, name="sim-parent-watch", daemon=True).start()
 import runpy
 runpy.run_module("solara", run_name="__main__", alter_sys=True)
@@ -144,8 +144,9 @@ def explore_cmd(scenario, host, port) -> None:
     proc = None
     try:
         try:
+            posix = os.name == "posix"
             proc = subprocess.Popen(
-                cmd, env=env, pass_fds=(read_end,), start_new_session=os.name == "posix"
+                cmd, env=env, pass_fds=(read_end,) if posix else (), start_new_session=posix
             )
         finally:
             os.close(read_end)

@@ -312,7 +312,7 @@ def _local_cluster(workers: int):
 def dask_executor(scheduler: str, workers: int | None = None, timeout: float | None = None):
     """A ``concurrent.futures.Executor`` on a dask cluster, closed on exit.
 
-    ``scheduler`` is ``"local"`` (a ``LocalCluster`` of processes bound to 127.0.0.1,
+    ``scheduler`` is ``"local"`` (a cluster of worker processes on 127.0.0.1,
     no dashboard and no HTTP server) or a scheduler address such as
     ``tcp://10.0.0.5:8786`` (see :func:`check_scheduler`). ``timeout`` bounds the whole
     handshake with a remote scheduler (default: ``SIM_SCHEDULER_TIMEOUT`` or 10 s).

@@ -449,7 +449,7 @@ class ResumeState:
     `read_unit`. ``folder`` is where the units' files live (``chunks`` or ``points``).
     """
 
-    FOLDERS = (CHUNKS, "points")
+    FOLDERS = {CHUNKS: ("chunk-", ".parquet"), "points": ("point-", ".json")}
 
     def __init__(self, od: OutputDir, manifest: dict, folder: str):
         self.od = od
@@ -519,10 +519,14 @@ class ResumeState:
             ) from None
 
     def _refuse_orphans(self) -> None:
-        for name in self.FOLDERS:
+        for name, (prefix, suffix) in self.FOLDERS.items():
             folder = self.od.state_path(name)
             try:
-                held = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+                held = sorted(
+                    p.name
+                    for p in folder.iterdir()
+                    if p.name.startswith(prefix) and p.name.endswith(suffix)
+                )
             except OSError:
                 continue
             if held:

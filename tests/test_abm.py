@@ -100,7 +100,7 @@ def raw_scenarios(draw):
         grid = draw(st.booleans())
         lo = draw(st.sampled_from([0.0, -10.0, 1.5]))
         hi = lo + draw(st.sampled_from([4.0, 10.0, 100.0]))
-        issues.append({"id": f"issue {k}", "name": f"Issue {k}", "scale": [lo, hi], "_grid": grid})
+        issues.append({"id": f"issue_{k}", "name": f"Issue {k}", "scale": [lo, hi], "_grid": grid})
     ids = [f"{draw(st.sampled_from(ID_LETTERS))}{i}" for i in range(n)]
     actors = {}
     for aid in ids:

@@ -30,8 +30,18 @@ def parse_assignment(item: str, source: str = "--set") -> tuple[str, Any]:
     if not sep or not path:
         example = "e.g. actors.RUS.position.enlargement=50"
         raise ScenarioError(source, [(f"--set {item}", f"expected PATH=VALUE, {example}")])
+    rest = value.strip()
+    if isinstance(rest, str) and "=" in rest and not rest.startswith(("[", "{", '"', "'")):
+        # `actors.A=B.capability=3`: the path ends at the first "=" (ids hold no "=")
+        head = rest.split("=", 1)[0]
+        if head and "." in head and " " not in head:
+            problem = (
+                f"the path ends at the first '=', so the value would be {rest!r}; "
+                "ids may not hold '=' (expected PATH=VALUE, e.g. actors.RUS.capability=3)"
+            )
+            raise ScenarioError(source, [(f"--set {path}", problem)])
     try:
-        return path, parse_value(value.strip())
+        return path, parse_value(rest)
     except RecursionError:
         problem = "value nested too deeply; expected a TOML value"
         raise ScenarioError(source, [(f"--set {path}", problem)]) from None

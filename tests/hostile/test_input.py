@@ -401,6 +401,15 @@ def test_a_set_path_ends_at_the_first_equals_sign(tmp_path):
     assert "bad id 'A=B'" in str(info.value)
 
 
+def test_a_set_with_a_second_equals_sign_says_where_the_path_ends(tmp_path, capsys):
+    """``--set 'actors.A=B.capability=3'`` is not taken as setting actors.A to a string."""
+    out = tmp_path / "out"
+    err = refused(capsys, "run", write(tmp_path, BASE), "--set", "actors.A=B.capability=3",
+                  "--out", out)  # fmt: skip
+    assert "--set actors.A" in err and "first '='" in err
+    assert not out.exists()
+
+
 def test_an_id_with_del_is_refused_before_import_writes_it(tmp_path, capsys):
     text = edit("[actors.Z]", '[actors."Z\\u007f"]')
     out = tmp_path / "x.toml"

@@ -11,6 +11,7 @@ import pytest
 
 import sim
 import sim.outputs
+import sim.runner
 from sim.cli import main
 from sim.outputs import OutputDir
 
@@ -76,6 +77,20 @@ def test_cleanup_keeps_files_sim_did_not_record(tmp_path, monkeypatch):
         pass
     (out / ".sim" / "chunks").mkdir()
     (out / ".sim" / "chunks" / "keep.txt").write_text("keep\n")
+    real = sim.runner._chunk_task
+    calls = []
+
+    def second_interrupts(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(sim.runner, "_chunk_task", second_interrupts)
+    assert main(ensemble_argv(out)) == 130
+    held = sorted(p.name for p in (out / ".sim" / "chunks").iterdir())
+    assert held == ["chunk-000000.parquet", "keep.txt"]
+    monkeypatch.undo()
     assert main(ensemble_argv(out)) == 0
     assert (out / ".sim" / "chunks" / "keep.txt").read_text() == "keep\n"
     assert sorted(p.name for p in (out / ".sim" / "chunks").iterdir()) == ["keep.txt"]

@@ -602,7 +602,7 @@ def _load_points(state, params, grid, issues, plans) -> dict[int, dict]:
         if i >= len(grid):
             state.drop(i)
             continue
-        data, why = state.read_unit(i, _point_ids(params, grid, i))
+        data, why = state.read_unit(i, {**_point_ids(params, grid, i), "runs": plans[i].runs})
         if data is not None:
             try:
                 point = json.loads(data)
@@ -642,7 +642,7 @@ def _run_points(params, grid, plans, points, state, executor, bar, spreads) -> N
             }
         if state is not None:
             text = json.dumps(point, indent=1, allow_nan=False) + "\n"
-            state.record(i, text.encode(), _point_ids(params, grid, i))
+            state.record(i, text.encode(), {**_point_ids(params, grid, i), "runs": plan.runs})
         points[i] = point
         bar.update(1)
         check_interrupt()

@@ -183,6 +183,11 @@ def test_a_damaged_sweep_point_is_recomputed(tmp_path, reference, damage):
     with points_interrupt_at(3):
         code, err = run_cli([*SWEEP, out])
     assert code == 130 and "2 of 3 grid points" in err, err
+    finished = json.loads((out / ".sim" / "manifest.json").read_text())["finished"]
+    for i, q in enumerate((0.5, 0.75)):
+        record, data = finished[str(i)], point(out, i).read_bytes()
+        assert record["sha256"] == hashlib.sha256(data).hexdigest()
+        assert (record["index"], record["values"], record["runs"]) == (i, {"model.Q": q}, 8)
     target = point(out, 1)
     if damage == "{}":
         target.write_text("{}")

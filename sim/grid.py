@@ -554,6 +554,8 @@ def sweep(
                 check_interrupt()  # the last safe point before the files are written
                 result.write(od.path)  # the point files stay: the same sweep again is quick
         except KeyboardInterrupt:
+            if state is not None:
+                state.compact()
             raise Interrupted(len(points), len(grid), od.path if od else None) from None
         finally:
             bar.close()

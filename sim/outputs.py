@@ -480,6 +480,28 @@ class OutputDir:
             ) from None
         return target
 
+    def append_state(self, rel: str, line: str) -> Path:
+        """Append ``line`` (a newline is added) to the state file ``.sim/<rel>`` and sync
+        it: a journal grows by one record at a time, whatever its length."""
+        self._require_open()
+        target = self.state / rel
+        data = (line.rstrip("\n") + "\n").encode("utf-8")
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            _regular_or_absent(target, f"{self.label}: {target}")
+            fd = os.open(target, flags, 0o666 & ~_umask())
+            try:
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise OutputError(
+                f"{self.label}: cannot write {target}: {describe_os_error(exc)}; "
+                "expected a writable folder"
+            ) from None
+        return target
+
     def remove_state(self, rel: str) -> None:
         """Remove the state file ``.sim/<rel>`` (a regular file sim wrote), if present."""
         target = self.state / rel

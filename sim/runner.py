@@ -46,6 +46,8 @@ KERNEL_LOCK = threading.Lock()
 when two threads launch parallel kernels at once (a thread pool, a dask worker with
 several threads). The kernel itself already uses every core it is given."""
 MANIFEST = "manifest.json"
+JOURNAL = "journal.jsonl"
+"""The records of units finished since the manifest was last written whole."""
 """The resume manifest, in the output folder's state folder ``.sim/``."""
 CHUNKS = "chunks"
 """The folder of chunk files, in ``.sim/``."""
@@ -444,8 +446,9 @@ class ResumeState:
     ``.sim/manifest.json`` holds what determines the results (``manifest``, compared key
     by key on resume: another ensemble or sweep is refused with `ManifestMismatch`) and,
     under ``finished``, one record per finished unit (a chunk or a grid point): its file
-    (relative to ``.sim/``), its size and SHA-256, and the ids it holds. The manifest is
-    rewritten atomically after every unit. Files are verified before they are used: see
+    (relative to ``.sim/``), its size and SHA-256, and the ids it holds. Each unit's record
+    is appended, as it finishes, to ``.sim/journal.jsonl``; opening the folder again folds
+    the journal into the manifest, which is written whole and atomically. Files are verified before they are used: see
     `read_unit`. ``folder`` is where the units' files live (``chunks`` or ``points``).
     """
 
@@ -498,8 +501,30 @@ class ResumeState:
             for key, entry in records.items():
                 if isinstance(key, str) and key.isdigit() and isinstance(entry, dict):
                     self.finished[int(key)] = entry
+        if found:
+            self.finished.update(self._journal())
         self.save()
         return dict(self.finished)
+
+    def _journal(self) -> dict[int, dict]:
+        """The records appended since the manifest was last written whole; a line that
+        is not a whole record (a write cut short) is skipped: its unit is recomputed."""
+        try:
+            text = self.od.state_path(JOURNAL).read_bytes().decode("utf-8", "replace")
+        except OSError:
+            return {}
+        out: dict[int, dict] = {}
+        for line in text.splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(entry, dict):
+                continue
+            index = entry.pop("unit", None)
+            if isinstance(index, int) and not isinstance(index, bool) and index >= 0:
+                out[index] = entry
+        return out
 
     def _read(self):
         try:
@@ -537,10 +562,20 @@ class ResumeState:
                     f"remove {folder} to start afresh, or choose another --out"
                 )
 
+    def compact(self) -> None:
+        """Fold the journal into the manifest on the way out of an interrupted run (a run
+        killed before it could do so leaves the journal, which the next run reads)."""
+        try:
+            self.save()
+        except (OSError, ValueError):
+            pass
+
     def save(self) -> None:
+        """Write the manifest whole, with every record, and start a new journal."""
         record = dict(self.manifest)
         record["finished"] = {str(i): self.finished[i] for i in sorted(self.finished)}
         self.od.write_state(MANIFEST, json.dumps(record, indent=1) + "\n")
+        self.od.remove_state(JOURNAL)
 
     # units
     def read_unit(self, index: int, ids: dict) -> tuple[bytes | None, str | None]:
@@ -580,16 +615,14 @@ class ResumeState:
         self.finished.pop(index, None)
 
     def record(self, index: int, payload: bytes, ids: dict) -> None:
-        """Write unit ``index``'s file, then the manifest that records it."""
+        """Write unit ``index``'s file, then append its record to the manifest's journal."""
         rel = self.rel(index)
         self.od.write_state(rel, payload)
-        self.finished[index] = {
-            "file": rel,
-            "size": len(payload),
-            "sha256": _sha256(payload),
-            **ids,
-        }
-        self.save()
+        entry = {"file": rel, "size": len(payload), "sha256": _sha256(payload), **ids}
+        self.finished[index] = entry
+        # one line per unit, not the whole manifest again: the cost of a record does not
+        # grow with the number of units already finished
+        self.od.append_state(JOURNAL, json.dumps({"unit": index, **entry}))
 
     def clear(self) -> None:
         """Once the results hold every unit: forget them in the manifest (kept, so the
@@ -735,6 +768,8 @@ def _execute(plan, od, executor, workers, progress) -> pa.Table:
                 raise
     except KeyboardInterrupt:
         bar.close()
+        if state is not None:
+            state.compact()
         raise Interrupted(len(tables), plan.n_chunks, od.path if od else None) from None
     finally:
         bar.close()

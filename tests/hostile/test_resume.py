@@ -374,3 +374,45 @@ def test_any_interrupted_sweep_and_damaged_point_resumes_to_the_same_bytes(
         code, err = run_cli([*SWEEP, out])
         assert code == 0, err
         assert (out / "sweep.parquet").read_bytes() == reference["sweep"]
+
+
+# ---- the journal: one record appended per chunk, read back after a kill -----------------------
+def test_a_chunk_costs_one_journal_line_not_a_whole_manifest(tmp_path, monkeypatch):
+    """The manifest is written whole a bounded number of times however many chunks finish:
+    each chunk appends one line to the journal."""
+    from sim.outputs import OutputDir
+
+    real = OutputDir.write_state
+    manifests = []
+
+    def write_state(self, rel, data):
+        if rel == sim.runner.MANIFEST:
+            manifests.append(rel)
+        return real(self, rel, data)
+
+    monkeypatch.setattr(OutputDir, "write_state", write_state)
+    many = [*ENSEMBLE[:4], "--runs", "60", "--chunk-size", "3", *ENSEMBLE[8:]]
+    assert run_cli([*many, tmp_path / "ens"])[0] == 0
+    assert len(manifests) <= 4  # opening, loading, clearing: not one per each of 20 chunks
+
+
+def test_a_killed_ensemble_resumes_from_its_journal(tmp_path, reference):
+    """A run killed before it could fold its journal into the manifest loses no chunk: the
+    journal's whole records are used (after the usual checks), a cut-off last line is not."""
+    out = tmp_path / "ens"
+    interrupted_ensemble(out, 3)
+    state = out / ".sim"
+    manifest = json.loads((state / "manifest.json").read_text())
+    records = manifest.pop("finished")
+    # as a killed run leaves it: the manifest without the records, the records in the journal
+    manifest["finished"] = {}
+    (state / "manifest.json").write_text(json.dumps(manifest))
+    lines = [json.dumps({"unit": int(i), **r}) for i, r in records.items()]
+    journal = "\n".join(lines[:2]) + "\n" + lines[2][: len(lines[2]) // 2]  # the last cut off
+    (state / sim.runner.JOURNAL).write_text(journal)
+    with chunks_interrupt_at(99) as calls:
+        code, err = run_cli([*ENSEMBLE, out])
+    assert code == 0, err
+    assert len(calls) == 2  # chunks 0 and 1 came from the journal; 2 (cut off) and 3 ran
+    assert (out / "runs.parquet").read_bytes() == reference["runs"]
+    assert not (state / sim.runner.JOURNAL).exists()

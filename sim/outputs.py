@@ -23,6 +23,7 @@ expected; the command line prints it and exits 2.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -46,6 +47,7 @@ __all__ = [
     "OutputError",
     "describe_os_error",
     "file_sha256",
+    "protecting",
     "write_files",
     "write_single",
 ]
@@ -159,6 +161,23 @@ def _regular_or_absent(target: Path, label: str) -> os.stat_result | None:
     return st
 
 
+# ---- inputs a command reads: never written over, whoever opens the output -------------------
+_protected: list[Path] = []
+
+
+@contextlib.contextmanager
+def protecting(paths: Iterable[str | Path | None]):
+    """Within the block, every output of this process refuses ``paths`` (a command's
+    input files) as targets, also where the code that writes does not know them."""
+    added = [Path(p) for p in paths if p is not None]
+    _protected.extend(added)
+    try:
+        yield
+    finally:
+        for p in added:
+            _protected.remove(p)
+
+
 # ---- the per-process lock table: a folder locked once per process, re-entrant ------------
 _held: dict[str, list] = {}  # realpath -> [fd, count, inputs]
 _held_guard = threading.Lock()
@@ -239,7 +258,7 @@ class OutputDir:
     ):
         self.path = Path(path)
         self.state = self.path / STATE
-        self.inputs = [Path(p) for p in inputs if p is not None]
+        self.inputs = [Path(p) for p in inputs if p is not None] + list(_protected)
         self.label = label or f"--out {path}"
         self._key: str | None = None
         self._fresh = False  # this object made the state folder and has written nothing yet
@@ -535,7 +554,7 @@ def write_single(
     if not parent.is_dir():
         raise OutputError(f"{label}: the folder {parent} does not exist")
     st = _regular_or_absent(path, label)
-    for inp in inputs:
+    for inp in [*inputs, *_protected]:
         if inp is not None and _same_file(path, Path(inp)):
             raise OutputError(f"{label}: is the command's input {inp}; choose another --out")
     if st is not None:

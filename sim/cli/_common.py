@@ -61,6 +61,30 @@ def _out_dir(out: str | None) -> Path | None:
     return path
 
 
+def protects_inputs(func):
+    """Run a command with its SCENARIO file protected: no output of the command may be
+    written over it (see :func:`sim.outputs.protecting`)."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from sim.outputs import protecting
+        from sim.scenario import resolve
+
+        paths = []
+        scenario = kwargs.get("scenario")
+        try:
+            path = resolve(scenario)
+            if path.is_file():
+                paths.append(path)
+        except (OSError, ValueError):
+            pass
+        with protecting(paths):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 def set_option(help: str):
     """The ``--set PATH=VALUE`` option (repeatable), collected as ``overrides``."""
     return click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=help)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from sim.cli._common import InputError, _finite, _load, _out_dir, _stack, set_option
+from sim.cli._common import (
+    InputError,
+    _finite,
+    _load,
+    _out_dir,
+    _stack,
+    protects_inputs,
+    set_option,
+)
 from sim.models import MODELS
 from sim.scenario import ScenarioError, resolve
 
@@ -93,6 +101,7 @@ _execution_options = _stack(
     help="Keep the full trajectories of the first K runs (trajectories.parquet).",
 )
 @click.option("--quiet", is_flag=True, help="No progress output.")
+@protects_inputs
 def ensemble_cmd(
     scenario,
     runs,
@@ -272,6 +281,7 @@ def _print_ensemble(result) -> None:
 @_spread_options
 @_execution_options
 @click.option("--quiet", is_flag=True, help="No progress output.")
+@protects_inputs
 def sweep_cmd(
     scenario,
     params,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from sim.cli._common import InputError, _finite, _load, _out_dir, _stack, set_option
+from sim.cli._common import (
+    InputError,
+    _finite,
+    _load,
+    _out_dir,
+    _stack,
+    protects_inputs,
+    set_option,
+)
 from sim.scenario import resolve
 
 _game_options = _stack(
@@ -108,6 +116,7 @@ def _game_setup(scenario, strategies, turns, noise, game, overrides):
     help="Instead of --turns: each match goes on after every turn with this probability "
     "(a match is cut at 100,000 turns; the output says how many were).",
 )
+@protects_inputs
 def tournament_cmd(
     scenario, strategies, turns, noise, game, seed, out, overrides, repetitions, continuation
 ) -> None:
@@ -231,6 +240,7 @@ def _write(result, out_dir, extra=None):
     help="Also estimate, from RUNS Moran runs each, the probability that one mutant of "
     "each strategy takes over a population of each other (fixation.csv).",
 )
+@protects_inputs
 def evolve_cmd(
     scenario,
     strategies,
@@ -354,6 +364,7 @@ def _fixation_table(result, population, runs, seed, intensity):
 )
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder for the files.")
 @set_option("Change a field first (repeatable), e.g. game.strategies.RUS=grudger.")
+@protects_inputs
 def play_cmd(scenario, turns, noise, seed, out, overrides) -> None:
     """Play the repeated games of SCENARIO's [game] dyads, turn by turn.
 

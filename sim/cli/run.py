@@ -6,7 +6,7 @@ import math
 
 import click
 
-from sim.cli._common import InputError, _load, _out_dir, set_option
+from sim.cli._common import InputError, _load, _out_dir, protects_inputs, set_option
 from sim.models import MODELS
 from sim.scenario import resolve
 
@@ -69,6 +69,7 @@ from sim.scenario import resolve
     default=None,
     help="Crisis: the outcome the challenger weighs against war (default: [crisis] negotiation).",
 )
+@protects_inputs
 def run_cmd(
     scenario, model, rounds, out, overrides, focus, parties, strategies, first, weights, negotiation
 ) -> None:

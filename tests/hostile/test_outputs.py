@@ -196,6 +196,27 @@ def test_run_refuses_an_output_folder_that_is_its_input(tmp_path, scenario):
     assert src.read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    "command", [["ensemble", "--runs", "5", "--quiet"], ["tournament", "--turns", "3"]]
+)
+def test_every_command_refuses_to_write_over_its_scenario(tmp_path, command):
+    """A JSON scenario named like one of the outputs in --out is refused as a target, even
+    by the commands whose results do not know their scenario's file."""
+    import json
+    import tomllib
+
+    raw = tomllib.loads(SCENARIO)
+    raw["game"] = {"strategies": ["tit_for_tat", "defector"]}
+    out = tmp_path / "out"
+    out.mkdir()
+    src = out / "summary.json"
+    src.write_text(json.dumps(raw))
+    before = src.read_bytes()
+    result = invoke(command[0], src, *command[1:], "--out", out)
+    assert_refused(result, "summary.json", "input")
+    assert src.read_bytes() == before
+
+
 def test_a_state_folder_sim_did_not_make_is_refused(tmp_path, scenario):
     out = tmp_path / "out"
     (out / STATE).mkdir(parents=True)

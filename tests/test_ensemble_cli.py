@@ -225,6 +225,6 @@ def test_unreachable_scheduler_is_bad_input(tmp_path):
     proc = run(
         "--runs", 10, "--scheduler", "tcp://127.0.0.1:1", "--out", tmp_path / "x", "--quiet",
         timeout=60,
-        DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="2s",
+        SIM_SCHEDULER_TIMEOUT="2",
     )  # fmt: skip
     bad(proc, "tcp://127.0.0.1:1")

@@ -279,6 +279,13 @@ def geometric_lengths(words: np.ndarray, continuation: float) -> np.ndarray:
     return np.minimum(lengths, MAX_TURNS).astype(np.int64)
 
 
+LONG_TOURNAMENT = 100_000_000
+"""Turns, summed over all matches, from which a tournament reports its progress (about a
+few seconds of work on two cores)."""
+BATCH_TURNS = 20_000_000
+"""Turns per batch of a long tournament."""
+
+
 def tournament(
     strategies,
     turns: int = 200,
@@ -315,11 +322,33 @@ def tournament(
     pair_i = np.tile(np.array([p[0] for p in pairs], dtype=np.int64), repetitions)
     pair_j = np.tile(np.array([p[1] for p in pairs], dtype=np.int64), repetitions)
     out = np.empty((len(words), 2))
-    K.tournament(
-        np.array([s.code for s in parsed], dtype=np.int64),
-        np.array([s.param for s in parsed], dtype=np.float64),
-        pay, lengths, noise, np.ascontiguousarray(words[:, 0]), pair_i, pair_j, out,
-    )  # fmt: skip
+    codes = np.array([s.code for s in parsed], dtype=np.int64)
+    params = np.array([s.param for s in parsed], dtype=np.float64)
+    match_words = np.ascontiguousarray(words[:, 0])
+    # every match is independent (its own seed and output row): a long tournament runs
+    # in batches of matches, with the same results, so that it can report its progress
+    total = int(lengths.sum())
+    if total < LONG_TOURNAMENT:
+        K.tournament(codes, params, pay, lengths, noise, match_words, pair_i, pair_j, out)
+    else:
+        from sim.progress import Progress
+
+        bounds = np.searchsorted(np.cumsum(lengths), np.arange(BATCH_TURNS, total, BATCH_TURNS))
+        edges = [0, *sorted(set(int(b) + 1 for b in bounds if 0 <= b < len(lengths) - 1))]
+        edges.append(len(lengths))
+        bar = Progress(len(lengths), f"tournament of {len(lengths):,} matches", unit="match")
+        try:
+            for a, b in zip(edges[:-1], edges[1:], strict=True):
+                part = np.empty((b - a, 2))
+                K.tournament(
+                    codes, params, pay, np.ascontiguousarray(lengths[a:b]), noise,
+                    np.ascontiguousarray(match_words[a:b]), np.ascontiguousarray(pair_i[a:b]),
+                    np.ascontiguousarray(pair_j[a:b]), part,
+                )  # fmt: skip
+                out[a:b] = part
+                bar.update(b - a)
+        finally:
+            bar.close()
     reps = np.repeat(np.arange(repetitions), len(pairs))
     totals = np.empty((repetitions, n, n))
     played = np.empty((repetitions, n, n), dtype=np.int64)

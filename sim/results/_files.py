@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
+
+    The low-level step only, for files the caller owns: it refuses a ``path`` that is not
+    a regular file but does not ask who wrote one that is. sim's commands write through
+    :mod:`sim.outputs`, which does.
+    """
+    from sim.outputs import _bytes, _regular_or_absent, _replace_from_temp
+
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _regular_or_absent(path, str(path))
+    _replace_from_temp(path.parent, path, _bytes(data))
     return path
 
 
@@ -37,12 +32,6 @@ def source_inputs(source: str | Path | None) -> list[Path]:
         return [path] if path.is_file() else []
     except (OSError, ValueError):  # a name that is no file: nothing on disk to protect
         return []
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def figure_bytes(fig, dpi: int = 110) -> bytes:

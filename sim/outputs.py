@@ -46,6 +46,7 @@ __all__ = [
     "OutputDir",
     "OutputError",
     "describe_os_error",
+    "check_folder",
     "file_sha256",
     "protecting",
     "write_files",
@@ -239,6 +240,33 @@ def _unlock(key: str) -> None:
             os.close(entry[0])  # closing the descriptor releases the flock
         except OSError:
             pass
+
+
+def check_folder(path: str | Path, label: str | None = None) -> Path:
+    """Refuse, before any work is done, an output folder path sim could not write into:
+    a path that exists and is not a folder, a link to nothing, a path under a file."""
+    path = Path(path)
+    label = label or f"--out {path}"
+    try:
+        if path.is_symlink() and not path.exists():
+            raise OutputError(
+                f"{label}: is a symbolic link to {os.readlink(path)}, which does not exist; "
+                "expected a folder to write into"
+            )
+        if path.exists():
+            if not path.is_dir():
+                raise OutputError(f"{label}: exists and is not a folder; expected a folder")
+            return path
+        for parent in path.parents:  # the nearest part that exists must be a folder
+            if parent.exists():
+                if not parent.is_dir():
+                    raise OutputError(
+                        f"{label}: {parent} is not a folder; expected a folder to write into"
+                    )
+                break
+    except OSError as exc:
+        raise OutputError(f"{label}: {describe_os_error(exc)}; expected a folder") from None
+    return path
 
 
 class OutputDir:

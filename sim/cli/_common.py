@@ -48,17 +48,15 @@ def _load(scenario, overrides=()):
 
 
 def _out_dir(out: str | None) -> Path | None:
+    """The --out folder, checked before any work is done (see :func:`sim.outputs.check_folder`)."""
     if out is None:
         return None
-    path = Path(out)
+    from sim.outputs import OutputError, check_folder
+
     try:
-        if path.exists() and not path.is_dir():
-            raise InputError(
-                f"--out {out}: exists and is not a folder; expected a folder to write into"
-            )
-    except OSError as exc:
-        raise InputError(f"--out {out}: {exc.strerror}; expected a folder to write into") from None
-    return path
+        return check_folder(out)
+    except OutputError as exc:
+        raise InputError(str(exc)) from None
 
 
 def protects_inputs(func):

@@ -378,3 +378,27 @@ def test_ledger_records_size_and_hash(tmp_path):
     with pytest.raises(OutputError, match="changed since"):
         write_files(tmp_path / "o", {"a.txt": "new"})
     assert hashlib.sha256(target.read_bytes()).hexdigest() == hashlib.sha256(b"abd").hexdigest()
+
+
+@pytest.mark.parametrize("where", ["dangling_link", "under_a_file", "device"])
+def test_an_unusable_out_is_refused_before_any_work(tmp_path, scenario, where, monkeypatch):
+    """A --out sim could never write into is refused before the model runs (no forecast
+    is printed and then thrown away)."""
+    import sim.experiment
+
+    if where == "dangling_link":
+        out = tmp_path / "link"
+        out.symlink_to(tmp_path / "nowhere")
+    elif where == "under_a_file":
+        (tmp_path / "afile").write_text("x")
+        out = tmp_path / "afile" / "deeper" / "out"
+    else:
+        out = Path("/dev/null")
+
+    def no_run(*a, **k):
+        raise AssertionError("the model ran")
+
+    monkeypatch.setattr(sim.experiment, "run", no_run)
+    result = invoke("run", scenario, "--out", out)
+    assert_refused(result, str(out))
+    assert not (tmp_path / "nowhere").exists()

@@ -31,6 +31,7 @@ import os
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -269,6 +270,24 @@ def check_folder(path: str | Path, label: str | None = None) -> Path:
     return path
 
 
+def _read_marker(state: Path) -> str | None:
+    try:
+        return (state / OWNER).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _fresh_and_empty(state: Path) -> bool:
+    """Whether ``state`` was made in the last few seconds and holds nothing but sim's
+    temporary files (a folder another sim process is setting up)."""
+    try:
+        if time.time() - os.lstat(state).st_mtime > 5:
+            return False
+        return all(p.name.endswith(".sim-tmp") for p in state.iterdir())
+    except OSError:
+        return False
+
+
 class OutputDir:
     """An output folder that sim owns: validated, locked, written whole.
 
@@ -370,10 +389,14 @@ class OutputDir:
                 f"{self.label}: {s} exists and is not sim's state folder; "
                 "remove it or choose another --out"
             )
-        try:
-            marker = (s / OWNER).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            marker = None
+        marker = _read_marker(s)
+        # another sim process may have made the folder a moment ago and be writing its
+        # marker: a new, empty .sim is given a moment before it is called foreign
+        waited = 0
+        while marker is None and waited < 20 and _fresh_and_empty(s):
+            time.sleep(0.05)
+            waited += 1
+            marker = _read_marker(s)
         if marker != OWNER_TEXT:
             raise OutputError(
                 f"{self.label}: {s} was not made by sim (no {OWNER} marker); "

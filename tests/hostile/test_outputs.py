@@ -402,3 +402,35 @@ def test_an_unusable_out_is_refused_before_any_work(tmp_path, scenario, where, m
     result = invoke("run", scenario, "--out", out)
     assert_refused(result, str(out))
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_state_folder_being_set_up_by_another_process_is_waited_for(tmp_path):
+    """Two commands starting together on a new folder: the one that finds an empty, new
+    .sim waits for its marker rather than calling the folder foreign."""
+    import threading
+    import time
+
+    from sim.outputs import OWNER, OWNER_TEXT
+
+    state = tmp_path / "o" / STATE
+    state.mkdir(parents=True)
+
+    def other_process():
+        time.sleep(0.2)
+        (state / OWNER).write_text(OWNER_TEXT)
+
+    t = threading.Thread(target=other_process)
+    t.start()
+    try:
+        write_files(tmp_path / "o", {"a.txt": "x"})
+    finally:
+        t.join()
+    assert (tmp_path / "o" / "a.txt").read_text() == "x"
+
+
+def test_an_old_empty_state_folder_is_not_waited_for(tmp_path):
+    state = tmp_path / "o" / STATE
+    state.mkdir(parents=True)
+    os.utime(state, (0, 0))
+    with pytest.raises(OutputError, match="not made by sim"):
+        write_files(tmp_path / "o", {"a.txt": "x"})

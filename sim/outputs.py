@@ -324,9 +324,23 @@ class OutputDir:
             return self
         self._make_folder()
         self._make_state()
+        first = os.path.realpath(self.state) not in _held
         self._key = _lock(self.state, self.label, self.inputs)
         self.inputs = list(_held[self._key][2])
+        if first:
+            self._remove_stale_temporaries()
         return self
+
+    def _remove_stale_temporaries(self) -> None:
+        """With the lock held no other sim writes here: temporary files left in ``.sim/``
+        (and its folders) by a process that was killed are removed."""
+        for folder in (self.state, *(p for p in self.state.iterdir() if p.is_dir())):
+            try:
+                for p in folder.iterdir():
+                    if p.name.endswith(".sim-tmp") and stat.S_ISREG(os.lstat(p).st_mode):
+                        p.unlink()
+            except OSError:
+                continue
 
     def close(self) -> None:
         if self._key is not None:

@@ -434,3 +434,17 @@ def test_an_old_empty_state_folder_is_not_waited_for(tmp_path):
     os.utime(state, (0, 0))
     with pytest.raises(OutputError, match="not made by sim"):
         write_files(tmp_path / "o", {"a.txt": "x"})
+
+
+def test_temporaries_of_a_killed_process_are_removed_and_nothing_else(tmp_path):
+    write_files(tmp_path / "o", {"a.txt": "x"})
+    state = tmp_path / "o" / STATE
+    (state / "chunks").mkdir()
+    left = [state / ".a.txt.abc.sim-tmp", state / "chunks" / ".chunk-000001.parquet.x.sim-tmp"]
+    for p in left:
+        p.write_text("half")
+    mine = state / "chunks" / "notes.txt"
+    mine.write_text("keep")
+    write_files(tmp_path / "o", {"a.txt": "y"})
+    assert not any(p.exists() for p in left)
+    assert mine.read_text() == "keep"

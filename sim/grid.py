@@ -140,6 +140,11 @@ def parse_param(path: str, grid) -> Param:
         values = tuple(int(v) for v in whole)
     else:
         values = tuple(float(v) for v in grid_values)
+    if len(set(values)) < len(values):
+        raise SweepError(
+            f"{spec}: expected {num} distinct values, but the grid repeats one; "
+            "give NUM 1 for a single value, or a STOP further from START"
+        )
     return Param(path, start, stop, num, values)
 
 

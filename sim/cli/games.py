@@ -191,7 +191,13 @@ def _matches(result) -> int:
     return result.repetitions * n * (n + 1) // 2
 
 
-def _write(result, out_dir, extra=None):
+LONG_TABLE = 1_000_000
+"""Rows of a table from which writing it is announced (about a second per million rows)."""
+
+
+def _write(result, out_dir, extra=None, rows=0, table=""):
+    if rows >= LONG_TABLE:
+        click.echo(f"writing {table} of {rows:,} rows to {out_dir} ...", err=True)
     try:
         return result.write(out_dir, extra) if extra else result.write(out_dir)
     except OSError as exc:
@@ -317,7 +323,7 @@ def evolve_cmd(
         extra = None
         if table is not None:
             extra = {"fixation.csv": table.to_csv(index=False, lineterminator="\n")}
-        written = _write(result, out_dir, extra)
+        written = _write(result, out_dir, extra, rows=len(hist), table="history.csv")
         click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
 
@@ -392,5 +398,6 @@ def play_cmd(scenario, turns, noise, seed, out, overrides) -> None:
             f"{d['payoff_per_turn'][b]:.2f}"
         )
     if out_dir is not None:
-        written = _write(result, out_dir)
+        rows = 2 * sum(d["turns"] for d in result.summary()["dyads"])
+        written = _write(result, out_dir, rows=rows, table="moves.csv")
         click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}")

@@ -39,6 +39,16 @@ def _payoff(payoff_matrix, names=None) -> tuple[np.ndarray, tuple[str, ...]]:
     return np.ascontiguousarray(a), names
 
 
+LONG_REPLICATOR = 1_000_000
+"""Steps of replicator dynamics from which they report their progress (a few seconds)."""
+PROGRESS_STEPS = 100_000
+"""Steps of replicator dynamics between two progress updates."""
+LONG_FIXATION = 10_000_000
+"""Runs times population from which fixation runs go in batches that report their progress
+(about a second of work; a run from one mutant lasts of the order of population x
+log(population) steps)."""
+
+
 def replicator_shift(payoff_matrix) -> float:
     """What :func:`replicator` adds to every payoff: ``1 - min(A)`` when ``min(A) <= 0``, else 0."""
     low = float(np.min(payoff_matrix))
@@ -62,10 +72,23 @@ def replicator(payoff_matrix, shares0, steps: int) -> np.ndarray:
     a = a + replicator_shift(a)
     out = np.empty((steps + 1, a.shape[0]))
     out[0] = x
-    for t in range(steps):
-        grown = x * (a @ x)
-        x = grown / grown.sum()
-        out[t + 1] = x
+    bar = None
+    if steps >= LONG_REPLICATOR:
+        from sim.progress import Progress
+
+        bar = Progress(steps, f"replicator dynamics of {steps:,} steps", unit="step")
+    try:
+        for t in range(steps):
+            grown = x * (a @ x)
+            x = grown / grown.sum()
+            out[t + 1] = x
+            if bar is not None and (t + 1) % PROGRESS_STEPS == 0:
+                bar.update(PROGRESS_STEPS)
+        if bar is not None:
+            bar.update(steps % PROGRESS_STEPS)
+    finally:
+        if bar is not None:
+            bar.close()
     return out
 
 
@@ -137,7 +160,24 @@ def fixation_probability(
     runs = _count("runs", runs, 1)
     seeds = np.random.SeedSequence(_seed(seed)).generate_state(runs, np.uint64)
     fixed = np.empty(runs, dtype=np.bool_)
-    K.fixation(np.ascontiguousarray(a[np.ix_(idx, idx)]), population, w, seeds, fixed)
+    pair = np.ascontiguousarray(a[np.ix_(idx, idx)])
+    # every run has its own seed and output: many long runs go in batches, with the same
+    # results, so that they can report their progress
+    if runs * population < LONG_FIXATION:
+        K.fixation(pair, population, w, seeds, fixed)
+    else:
+        from sim.progress import Progress
+
+        batch = max(1, LONG_FIXATION // population)
+        bar = Progress(runs, f"fixation runs in a population of {population:,}", unit="run")
+        try:
+            for lo in range(0, runs, batch):
+                part = np.empty(min(batch, runs - lo), dtype=np.bool_)
+                K.fixation(pair, population, w, np.ascontiguousarray(seeds[lo : lo + batch]), part)
+                fixed[lo : lo + len(part)] = part
+                bar.update(len(part))
+        finally:
+            bar.close()
     k = int(fixed.sum())
     return k / runs, wilson_interval(k, runs)
 

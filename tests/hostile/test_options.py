@@ -1,0 +1,77 @@
+"""Hostile values of the commands' options and of the Python API's arguments: every case
+is exit 2 (or a ValueError in Python) with a message naming the option, never a
+traceback, and long work that a few characters can ask for reports its progress."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+import sim.cli.games as cli_games
+import sim.models.evolution as evolution
+from sim.cli import main
+from sim.grid import SweepError
+from sim.models import games
+
+SALIENCE = "actors.RUS.salience.enlargement"
+
+
+# ---- sweep --param ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "param",
+    [f"{SALIENCE}=0.5:0.5:3", "model.rounds=1:1:3", f"{SALIENCE}=0.5:0.5000000000000001:3"],
+)
+def test_a_sweep_grid_that_repeats_a_value_is_refused_before_any_work(tmp_path, capsys, param):
+    out = tmp_path / "o"
+    code = main(["sweep", "--param", param, "--runs", "2", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    assert f"--param {param}" in err and "distinct" in err
+    assert not out.exists()
+
+
+def test_a_sweep_grid_that_repeats_a_value_is_refused_in_python():
+    with pytest.raises(SweepError, match="distinct"):
+        sim.sweep(params={SALIENCE: (0.4, 0.4, 2)}, runs=2)
+
+
+# ---- evolve: long work reports its progress, with the same results --------------------
+def _matrix():
+    t = games.tournament(["tit_for_tat", "defector", "grudger"], turns=20, repetitions=1)
+    return t.payoff_matrix()
+
+
+def test_many_fixation_runs_go_in_batches_that_report_with_the_same_result(monkeypatch, capsys):
+    m = _matrix()
+    whole = evolution.fixation_probability(m, 1, 0, 40, 257, 7)
+    assert capsys.readouterr().err == ""  # small: one call, no progress
+    monkeypatch.setattr(evolution, "LONG_FIXATION", 1000)  # batches of 25 runs
+    batched = evolution.fixation_probability(m, 1, 0, 40, 257, 7)
+    assert batched == whole
+    assert "fixation runs" in capsys.readouterr().err
+
+
+def test_long_replicator_dynamics_report_with_the_same_result(monkeypatch, capsys):
+    m = _matrix()
+    whole = evolution.replicator(m, [0.2, 0.3, 0.5], 1000)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(evolution, "LONG_REPLICATOR", 10)
+    monkeypatch.setattr(evolution, "PROGRESS_STEPS", 7)  # a remainder at the end
+    batched = evolution.replicator(m, [0.2, 0.3, 0.5], 1000)
+    assert np.array_equal(whole, batched)
+    assert "1000/1000 steps" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "table"),
+    [
+        (["evolve", "--turns", "5", "--process", "replicator", "--steps", "30"], "history.csv"),
+        (["play", "--turns", "5"], "moves.csv"),
+    ],
+)
+def test_writing_a_long_table_is_announced(monkeypatch, tmp_path, capsys, args, table):
+    monkeypatch.setattr(cli_games, "LONG_TABLE", 10)
+    assert main([*args, "--out", str(tmp_path / "o")]) == 0
+    assert f"writing {table} of " in capsys.readouterr().err

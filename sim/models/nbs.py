@@ -105,8 +105,11 @@ def _golden_max(f, a: float, b: float, t0: float, tol: float) -> float:
 
     ``t0`` is a point where ``f`` is finite; it resolves ties between two
     ``-inf`` probes (the finite domain is an interval containing ``t0``).
-    Returns the best of the final bracket's midpoint and ``t0``.
+    Returns the best of the final bracket's midpoint and ``t0``. The tolerance is
+    at least a few float spacings at the bracket's ends: far from zero (a scale at
+    1e15 is spaced 0.125 apart) a tighter bracket cannot be represented.
     """
+    tol = max(tol, 8.0 * math.ulp(max(abs(a), abs(b))))
     if b - a <= tol:
         return t0
     c = b - _INVPHI * (b - a)

@@ -141,6 +141,7 @@ class BargainResult:
             bound = fearon["with_red_lines"]
             offer = bound["offer"] if bound["offer"] is not None else None
             p_war = bound["p_war"]
+        share = rec["negotiation"]["share"]
         return plot.bargaining_range(
             rec["p"],
             rec["cost"][c],
@@ -148,7 +149,8 @@ class BargainResult:
             offer=offer,
             p_war=p_war,
             cost_range=cost_range if ax is None else None,
-            negotiated=rec["negotiation"]["share"],
+            # a status quo worse than losing the war is a share below 0: drawn at the end
+            negotiated=None if share is None else min(max(share, 0.0), 1.0),
             challenger=c,
             defender=d,
             ax=ax,

@@ -112,14 +112,21 @@ def integer_field(path: str) -> bool:
 
 def parse_param(path: str, grid) -> Param:
     """``grid`` is ``(start, stop, num)`` or the text ``"START:STOP:NUM"``."""
+    if not isinstance(path, str):
+        raise SweepError(f"--param {path!r}: expected a field path (text), {EXAMPLE}")
+    if not isinstance(grid, str | list | tuple):
+        raise SweepError(f"--param {path}: expected (START, STOP, NUM) or 'START:STOP:NUM', "
+                         f"got {grid!r}")  # fmt: skip
     spec = f"--param {path}={grid if isinstance(grid, str) else ':'.join(map(str, grid))}"
     parts = grid.split(":") if isinstance(grid, str) else list(grid)
     if not path or len(parts) != 3:
         raise SweepError(f"{spec}: expected PATH=START:STOP:NUM, {EXAMPLE}")
+    if any(isinstance(x, bool) for x in parts):
+        raise SweepError(f"{spec}: expected numbers in START:STOP:NUM, not true or false")
     try:
         start, stop = float(parts[0]), float(parts[1])
         num_f = float(parts[2])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise SweepError(f"{spec}: expected numbers in START:STOP:NUM, {EXAMPLE}") from None
     if not (math.isfinite(start) and math.isfinite(stop)):
         raise SweepError(f"{spec}: expected finite START and STOP")

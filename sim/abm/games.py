@@ -104,9 +104,7 @@ class RepeatedGameModel(mesa.Model):
         self.negotiation = scenario
         section = scenario.game
         self.specs = dyads(scenario)
-        self.turns = int(turns if turns is not None else section.turns)
-        self.noise = float(noise if noise is not None else section.noise)
-        self.seed = int(seed)
+        self.turns, self.noise, self.seed = _play_options(section, turns, noise, seed)
         self.players: dict[str, Player] = {}
         for spec in self.specs:
             for pid, strat in zip(spec.actors, spec.strategies, strict=True):
@@ -179,12 +177,20 @@ class RepeatedGameModel(mesa.Model):
         return dyads_summary(self.specs, self.actions())
 
 
+def _play_options(section, turns, noise, seed) -> tuple[int, float, int]:
+    """``turns``, ``noise`` and ``seed`` checked as for :func:`sim.play_match` (None: the
+    ``[game]`` section's turns and noise)."""
+    turns = section.turns if turns is None else turns
+    noise = section.noise if noise is None else noise
+    turns = g._count("turns", turns, 1, g.MAX_MATCH_TURNS)
+    return turns, g._finite("noise", noise, 0.0, 1.0), g._seed(seed)
+
+
 def play_dyads(sc: Scenario, turns=None, noise=None, seed: int = 0) -> list[np.ndarray]:
     """Every ``[game]`` dyad as one call of the match kernel: actions per dyad."""
     section = sc.game
     specs = dyads(sc)
-    turns = int(turns if turns is not None else section.turns)
-    noise = float(noise if noise is not None else section.noise)
+    turns, noise, seed = _play_options(section, turns, noise, seed)
     out = []
     for spec in specs:
         actions = np.empty((turns, 2), dtype=np.int8)
@@ -333,8 +339,6 @@ def play(
         sc = load_scenario(sc, overrides)
     elif overrides:
         raise ValueError("overrides apply to a scenario loaded by name or path; got a Scenario")
-    section = sc.game
     actions = play_dyads(sc, turns, noise, seed)
-    return PlayResult(
-        sc, dyads(sc), actions, int(seed), float(noise if noise is not None else section.noise)
-    )
+    _, noise, seed = _play_options(sc.game, turns, noise, seed)
+    return PlayResult(sc, dyads(sc), actions, seed, noise)

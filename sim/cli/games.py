@@ -228,7 +228,8 @@ def _write(result, out_dir, extra=None, rows=0, table=""):
     "--steps",
     type=click.IntRange(1, 10_000_000),
     default=None,
-    help="Steps (default: 100 times the population for Moran, 1000 for replicator).",
+    help="Steps (default: 100 times the population, at most 10,000,000, for Moran; "
+    "1000 for replicator).",
 )
 @click.option(
     "--intensity",

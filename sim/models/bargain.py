@@ -140,10 +140,24 @@ def nash(
 # ---- alternating offers ---------------------------------------------------------------
 def strategies_for(sc: Scenario, ids, given: dict | None = None) -> dict[str, Strategy]:
     """Each party's strategy: ``given`` (name or `Strategy`), else the scenario's, else linear."""
+    from sim.scenario.schema import STRATEGY_PRESETS
+
     given = given or {}
+    if not isinstance(given, dict):
+        raise ValueError(f"strategies: expected a dict of party id to strategy, got {given!r}")
+    for pid in given:
+        if pid not in ids:
+            raise ValueError(
+                f"strategies: {pid!r} is not a bargaining party; expected one of {', '.join(ids)}"
+            )
     out = {}
     for pid in ids:
         spec = given.get(pid, sc.bargaining.strategies.get(pid, "linear"))
+        if not isinstance(spec, Strategy) and spec not in STRATEGY_PRESETS:
+            raise ValueError(
+                f"strategies[{pid!r}]: expected one of {', '.join(STRATEGY_PRESETS)} or a "
+                f"Strategy, got {spec!r}"
+            )
         out[pid] = strategy_of(spec)
     return out
 

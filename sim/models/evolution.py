@@ -39,6 +39,13 @@ def _payoff(payoff_matrix, names=None) -> tuple[np.ndarray, tuple[str, ...]]:
     return np.ascontiguousarray(a), names
 
 
+MAX_STEPS = 10_000_000
+"""Most steps of replicator dynamics or a Moran process (as ``--steps``): every step is a
+row of the history."""
+MAX_POPULATION = 1_000_000
+"""Most individuals of a Moran population (as ``--population``)."""
+MAX_RUNS = 10_000_000
+"""Most runs of a fixation estimate (as ``--fixation``)."""
 LONG_REPLICATOR = 1_000_000
 """Steps of replicator dynamics from which they report their progress (a few seconds)."""
 PROGRESS_STEPS = 100_000
@@ -68,7 +75,7 @@ def replicator(payoff_matrix, shares0, steps: int) -> np.ndarray:
     """
     a, _ = _payoff(payoff_matrix)
     x = _shares(shares0, a.shape[0])
-    steps = _count("steps", steps, 0)
+    steps = _count("steps", steps, 0, MAX_STEPS)
     a = a + replicator_shift(a)
     out = np.empty((steps + 1, a.shape[0]))
     out[0] = x
@@ -131,7 +138,7 @@ def moran(payoff_matrix, counts0, steps: int, seed: int, intensity: float = 1.0,
         raise ValueError(f"counts0 must be {a.shape[0]} integers >= 0, got {counts0!r}")
     if counts.sum() < 2:
         raise ValueError(f"the population (sum of counts0) must be at least 2, got {counts.sum()}")
-    steps = _count("steps", steps, 0)
+    steps = _count("steps", steps, 0, MAX_STEPS)
     seed = _seed(seed)
     history = np.empty((steps + 1, a.shape[0]), dtype=np.int64)
     word = np.random.SeedSequence(seed).generate_state(1, np.uint64)[0]
@@ -156,8 +163,8 @@ def fixation_probability(
     idx = [_type_index(names, x, what) for x, what in ((mutant, "mutant"), (resident, "resident"))]
     if idx[0] == idx[1]:
         raise ValueError("mutant and resident must be different types")
-    population = _count("population", population, 2)
-    runs = _count("runs", runs, 1)
+    population = _count("population", population, 2, MAX_POPULATION)
+    runs = _count("runs", runs, 1, MAX_RUNS)
     seeds = np.random.SeedSequence(_seed(seed)).generate_state(runs, np.uint64)
     fixed = np.empty(runs, dtype=np.bool_)
     pair = np.ascontiguousarray(a[np.ix_(idx, idx)])
@@ -338,8 +345,9 @@ def evolve(
     ``"moran"``
         :func:`moran` in a population of ``population`` individuals, from
         ``initial`` counts (default: as equal as can be, the first strategies one
-        more; then the population must be at least the number of strategies) for ``steps`` (default ``100 * population``) steps, ``seed`` and
-        ``intensity`` as given.
+        more; then the population must be at least the number of strategies) for
+        ``steps`` (default ``100 * population``, at most :data:`MAX_STEPS`) steps,
+        ``seed`` and ``intensity`` as given.
     ``"replicator"``
         :func:`replicator` from ``initial`` shares (default equal) for ``steps``
         (default 1,000) generations; ``population``, ``intensity`` are not used.
@@ -355,8 +363,8 @@ def evolve(
         x0 = np.full(p, 1.0 / p) if initial is None else initial
         states = replicator(matrix, x0, steps)
         return EvolutionResult(t.names, "replicator", states, matrix.to_numpy(), tournament=context)
-    population = _count("population", population, 2)
-    steps = 100 * population if steps is None else steps
+    population = _count("population", population, 2, MAX_POPULATION)
+    steps = min(100 * population, MAX_STEPS) if steps is None else steps
     if initial is None and population < p:
         raise ValueError(
             f"population {population} is smaller than the {p} strategies, so some would "

@@ -113,10 +113,18 @@ def _finite(name: str, value, lo: float | None = None, hi: float | None = None) 
     return v
 
 
-def _count(name: str, value, least: int) -> int:
+def _count(name: str, value, least: int, most: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
         raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    if most is not None and value > most:
+        raise ValueError(f"{name} must be an integer in [{least}, {most:,}], got {value!r}")
     return int(value)
+
+
+MAX_MATCH_TURNS = 1_000_000
+"""Most turns of a match (as ``--turns``): the moves of a match are held in memory."""
+MAX_REPETITIONS = 100_000
+"""Most repetitions of a round robin (as ``--repetitions``)."""
 
 
 # ---- strategies --------------------------------------------------------------------
@@ -241,7 +249,7 @@ def play_match(a, b, turns: int, game="prisoners_dilemma", noise: float = 0.0, s
     """Play ``a`` (row) against ``b`` for ``turns`` turns; the match's generator is
     seeded with ``SeedSequence(seed).generate_state(1, uint64)[0]``."""
     sa, sb = parse_strategy(a), parse_strategy(b)
-    turns = _count("turns", turns, 1)
+    turns = _count("turns", turns, 1, MAX_MATCH_TURNS)
     noise = _finite("noise", noise, 0.0, 1.0)
     pay = _game(game)
     match_seed = np.random.SeedSequence(_seed(seed)).generate_state(1, np.uint64)[0]
@@ -303,7 +311,7 @@ def tournament(
     :func:`match_seeds`; all matches run in parallel in :func:`sim.kernels.games.tournament`.
     """
     parsed = _strategies(strategies)
-    repetitions = _count("repetitions", repetitions, 1)
+    repetitions = _count("repetitions", repetitions, 1, MAX_REPETITIONS)
     seed = _seed(seed)
     noise = _finite("noise", noise, 0.0, 1.0)
     pay = _game(game)
@@ -311,7 +319,7 @@ def tournament(
     pairs = [(i, j) for i in range(n) for j in range(i, n)]
     words = match_seeds(seed, repetitions, pairs)
     if continuation is None:
-        turns = _count("turns", turns, 1)
+        turns = _count("turns", turns, 1, MAX_MATCH_TURNS)
         lengths = np.full(len(words), turns, dtype=np.int64)
     else:
         continuation = _finite("continuation", continuation, 0.0, 1.0)

@@ -338,6 +338,8 @@ def default_parties(sc: Scenario, model: str) -> tuple[str, ...]:
 def parties(sc: Scenario, ids=None, arrays: ScenarioArrays | None = None, model="nbs") -> Parties:
     """Resolve actor or bloc ids into :class:`Parties` (see the module docstring)."""
     arrays = arrays if arrays is not None else sc.arrays()
+    if ids is not None and (isinstance(ids, str) or not hasattr(ids, "__iter__")):
+        raise ValueError(f"parties: expected a list of actor or bloc ids, got {ids!r}")
     ids = tuple(ids) if ids else default_parties(sc, model)
     owners: dict[str, str] = {}
     for pid in ids:

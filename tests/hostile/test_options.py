@@ -75,3 +75,69 @@ def test_writing_a_long_table_is_announced(monkeypatch, tmp_path, capsys, args, 
     monkeypatch.setattr(cli_games, "LONG_TABLE", 10)
     assert main([*args, "--out", str(tmp_path / "o")]) == 0
     assert f"writing {table} of " in capsys.readouterr().err
+
+
+# ---- the Python API: bounds as on the command line, messages naming the argument ------
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: sim.play_match("tit_for_tat", "defector", turns=10**12), "turns"),
+        (lambda: sim.tournament(["tit_for_tat", "defector"], turns=10**30), "turns"),
+        (lambda: sim.tournament(["tit_for_tat", "defector"], turns=10**12), "turns"),
+        (lambda: sim.tournament(["tit_for_tat", "defector"], repetitions=10**12), "repetitions"),
+        (lambda: sim.evolve(["tit_for_tat", "defector"], turns=5, steps=10**12), "steps"),
+        (
+            lambda: sim.evolve(
+                ["cooperator", "defector"], turns=5, steps=10**9, process="replicator"
+            ),
+            "steps",
+        ),
+        (lambda: sim.evolve(["tit_for_tat", "defector"], turns=5, population=10**12), "population"),
+        (lambda: sim.play(turns=10**12), "turns"),
+        (lambda: sim.play(turns="5"), "turns"),
+        (lambda: sim.play(turns=5, noise=float("nan")), "noise"),
+        (lambda: sim.play(turns=5, noise=2), "noise"),
+        (lambda: sim.play(turns=5, seed=-1), "seed"),
+    ],
+)
+def test_game_arguments_past_their_bounds_are_a_value_error_naming_them(call, name):
+    with pytest.raises(ValueError, match=f"^{name} must be"):
+        call()
+
+
+def test_the_moran_default_steps_stay_within_the_bound():
+    result = sim.evolve(
+        ["tit_for_tat", "defector"], turns=5, population=evolution.MAX_POPULATION, steps=None
+    )
+    assert result.steps == evolution.MAX_STEPS
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({SALIENCE: (0.1, 0.2, 10**400)}, "expected numbers"),
+        ({SALIENCE: (10**400, 0.2, 2)}, "expected numbers"),
+        ({SALIENCE: (0.1, 0.2, True)}, "true or false"),
+        ({SALIENCE: None}, "expected \\(START, STOP, NUM\\)"),
+        ({SALIENCE: 3}, "expected \\(START, STOP, NUM\\)"),
+        ({3: (0, 1, 2)}, "expected a field path"),
+    ],
+)
+def test_odd_sweep_params_in_python_are_a_sweep_error(params, expected):
+    with pytest.raises(SweepError, match=expected):
+        sim.sweep(params=params, runs=2)
+
+
+@pytest.mark.parametrize("parties", ["RUS,NATO", 3])
+def test_parties_that_are_not_a_list_of_ids_are_refused(parties):
+    with pytest.raises(ValueError, match="^parties: expected a list"):
+        sim.run(model="nbs", parties=parties)
+
+
+@pytest.mark.parametrize(
+    ("strategies", "expected"),
+    [({"RUS": "nope"}, "strategies\\['RUS'\\]"), ({"NOPE": "linear"}, "not a bargaining party")],
+)
+def test_unknown_bargaining_strategies_are_a_value_error(strategies, expected):
+    with pytest.raises(ValueError, match=expected):
+        sim.run(model="alternating", parties=["RUS", "NATO"], strategies=strategies)

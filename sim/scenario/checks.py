@@ -16,6 +16,26 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+MAX_LISTED = 10
+"""Ids a message lists as what was expected; past that it says how many there are."""
+
+
+def _both(owners: list[str]) -> str:
+    """``"B and Y"``, or the first ten parties and how many there are."""
+    if len(owners) <= MAX_LISTED:
+        return " and ".join(owners)
+    return f"{', '.join(owners[:MAX_LISTED])}, ... ({len(owners):,} parties)"
+
+
+def _one_of(ids) -> str:
+    """``"a, b, c"``, or the first ten and ``"... (1,000 in all)"``: a message stays one
+    short line however many actors or issues the file has."""
+    ids = list(ids)
+    if len(ids) <= MAX_LISTED:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:MAX_LISTED])}, ... ({len(ids):,} in all)"
+
+
 def check_references(sc: Scenario) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     add = problems.append
@@ -59,7 +79,7 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
                     add(
                         (
                             f"{base}.{field}.{key}",
-                            f"unknown issue {key!r}; expected one of: {', '.join(issues)}",
+                            f"unknown issue {key!r}; expected one of: {_one_of(issues)}",
                         )
                     )
         for field in ("position", "salience"):
@@ -114,7 +134,7 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
                 add(
                     (
                         f"blocs.{bid}.members[{idx}]",
-                        f"unknown actor {member!r}; expected one of: {', '.join(sc.actors)}",
+                        f"unknown actor {member!r}; expected one of: {_one_of(sc.actors)}",
                     )
                 )
         for member, count in Counter(bloc.members).items():
@@ -128,7 +148,7 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
             add(
                 (
                     f"uncertainty.actors.{aid}",
-                    f"unknown actor {aid!r}; expected one of: {', '.join(sc.actors)}",
+                    f"unknown actor {aid!r}; expected one of: {_one_of(sc.actors)}",
                 )
             )
     for iid, noise in unc.issues.items():
@@ -136,7 +156,7 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
             add(
                 (
                     f"uncertainty.issues.{iid}",
-                    f"unknown issue {iid!r}; expected one of: {', '.join(issues)}",
+                    f"unknown issue {iid!r}; expected one of: {_one_of(issues)}",
                 )
             )
         if noise.capability_cv is not None:
@@ -154,7 +174,7 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
                 add(
                     (
                         f"payoffs.risk.{aid}",
-                        f"unknown actor {aid!r}; expected one of: {', '.join(sc.actors)}",
+                        f"unknown actor {aid!r}; expected one of: {_one_of(sc.actors)}",
                     )
                 )
     problems.extend(_check_bargaining(sc, issues))
@@ -169,9 +189,7 @@ def parse_game_strategy(text: str) -> tuple[str, float | None]:
     name, sep, param = text.partition(":")
     name = name.strip()
     if name not in GAME_STRATEGIES:
-        raise ValueError(
-            f"unknown strategy {name!r}; expected one of: {', '.join(GAME_STRATEGIES)}"
-        )
+        raise ValueError(f"unknown strategy {name!r}; expected one of: {_one_of(GAME_STRATEGIES)}")
     if not sep:
         return name, None
     if name not in ("generous_tit_for_tat", "random"):
@@ -198,7 +216,7 @@ def _check_game(sc: Scenario) -> list[tuple[str, str]]:
                 problems.append(
                     (
                         f"game.dyads[{idx}].actors[{j}]",
-                        f"unknown actor or bloc {pid!r}; expected one of: {', '.join(known)}",
+                        f"unknown actor or bloc {pid!r}; expected one of: {_one_of(known)}",
                     )
                 )
         if a == b:
@@ -213,7 +231,7 @@ def _check_game(sc: Scenario) -> list[tuple[str, str]]:
             problems.append(
                 (
                     f"game.strategies.{pid}",
-                    f"unknown actor or bloc {pid!r}; expected one of: {', '.join(known)}",
+                    f"unknown actor or bloc {pid!r}; expected one of: {_one_of(known)}",
                 )
             )
         try:
@@ -232,7 +250,7 @@ def _check_bargaining(sc: Scenario, issues: dict) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     add = problems.append
     parties = list(sc.actors) + [b for b in sc.blocs if b not in sc.actors]
-    expected = ", ".join(parties)
+    expected = _one_of(parties)
 
     def party(path: str, pid: str) -> bool:
         if pid in sc.actors or pid in sc.blocs:
@@ -273,7 +291,7 @@ def _check_bargaining(sc: Scenario, issues: dict) -> list[tuple[str, str]]:
     if len(bar.parties) == 1:
         add(("bargaining.parties", "expected at least two parties, got one"))
     if bar.first is not None and bar.parties and bar.first not in bar.parties:
-        add(("bargaining.first", f"expected one of the parties ({', '.join(bar.parties)})"))
+        add(("bargaining.first", f"expected one of the parties ({_one_of(bar.parties)})"))
     elif bar.first is not None and not bar.parties:
         party("bargaining.first", bar.first)
     for pid in bar.strategies:
@@ -284,7 +302,7 @@ def _check_bargaining(sc: Scenario, issues: dict) -> list[tuple[str, str]]:
             add(
                 (
                     "bargaining.parties",
-                    f"actor {pid!r} is counted in {' and '.join(owners)}; "
+                    f"actor {pid!r} is counted in {_both(owners)}; "
                     "no capability may be counted twice",
                 )
             )
@@ -299,13 +317,13 @@ def _check_bargaining(sc: Scenario, issues: dict) -> list[tuple[str, str]]:
         )
         for pid, owners in side_members.items():
             if len(owners) > 1:
-                add(("crisis", f"actor {pid!r} is on both sides ({' and '.join(owners)})"))
+                add(("crisis", f"actor {pid!r} is on both sides ({_both(owners)})"))
         seen: dict[str, str] = {}
         for table in ("supporters", "challenger_supporters"):
             for aid in getattr(crisis, table):
                 path = f"crisis.{table}.{aid}"
                 if aid not in sc.actors:
-                    add((path, f"unknown actor {aid!r}; expected one of: {', '.join(sc.actors)}"))
+                    add((path, f"unknown actor {aid!r}; expected one of: {_one_of(sc.actors)}"))
                 elif aid in side_members:
                     add(
                         (
@@ -322,7 +340,7 @@ def _check_bargaining(sc: Scenario, issues: dict) -> list[tuple[str, str]]:
                 add(
                     (
                         f"crisis.contested[{idx}]",
-                        f"unknown issue {iid!r}; expected one of: {', '.join(issues)}",
+                        f"unknown issue {iid!r}; expected one of: {_one_of(issues)}",
                     )
                 )
         for iid, count in Counter(crisis.contested).items():
@@ -355,7 +373,7 @@ def _check_bargaining(sc: Scenario, issues: dict) -> list[tuple[str, str]]:
 def _members(sc: Scenario, parties) -> dict[str, list[str]]:
     """Actor id -> the parties (actors or blocs) that count its capability."""
     owners: dict[str, list[str]] = {}
-    for pid in parties:
+    for pid in dict.fromkeys(parties):  # a party listed twice is reported as such
         if pid in sc.actors:
             owners.setdefault(pid, []).append(pid)
         elif pid in sc.blocs:

@@ -32,6 +32,8 @@ uncertainty spreads        ``position_sd``, ``salience_sd``,           finite, >
                            ``capability_cv``
 dyads                      ``[game] dyads``                            1,000
 bargaining parties         ``[bargaining] parties``                    2,000
+problems shown             lines of a refusal (then a count of the     100
+                           rest; ids listed as expected: 10)
 =========================  ==========================================  ===============
 
 The risk exponents (0, 10], the discounts (0, 1], Q and T [0, 1], the crisis
@@ -88,6 +90,9 @@ MAX_DYADS = 1_000
 """Dyads in ``[game]``."""
 MAX_PARTIES = MAX_ACTORS + MAX_BLOCS
 """Entries in ``[bargaining] parties``."""
+
+MAX_PROBLEMS_SHOWN = 100
+"""Problems a refused file's message lists one a line; a last line counts the rest."""
 
 MIN_CAPABILITY = 1e-12
 MAX_CAPABILITY = 1e15

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
+from sim.scenario import ScenarioError, validate_raw
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "hostile"
 
@@ -77,3 +78,86 @@ def test_a_status_quo_worse_than_losing_the_war_is_drawn(tmp_path, capsys):
     assert (tmp_path / "o" / "bargaining_range.png").is_file()
     # the summary keeps the true share; only the figure draws it at the end of the pie
     assert summary["crisis"]["negotiation"]["share"] < 0
+
+
+def _many_actors(n: int) -> dict:
+    issue = "i" * 60
+    return {
+        "scenario": {"name": "Many actors"},
+        "issues": [{"id": issue, "scale": [0, 100]}],
+        "actors": {
+            f"{'A' * 60}{i}": {"capability": 1.0, "position": {issue: 50}, "salience": {issue: 0.5}}
+            for i in range(n)
+        },
+    }
+
+
+def test_a_refusal_of_thousands_of_problems_stays_short(tmp_path, capsys):
+    """2,000 unknown parties among 1,000 actors: 100 lines and a count, not megabytes."""
+    raw = _many_actors(1000)
+    raw["bargaining"] = {"parties": [f"Q{i}" for i in range(2000)]}
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    code, text = _sim(capsys, "validate", path)
+    assert code == 2
+    lines = text.strip().splitlines()
+    assert len(lines) <= 101, len(lines)
+    assert len(text) < 100_000, len(text)
+    assert all(line.startswith(str(path)) for line in lines)
+    assert "bargaining.parties[0]: unknown actor or bloc 'Q0'" in lines[0]
+    assert "1,900 more problems (2,000 in all)" in lines[-1]
+
+
+def test_an_unknown_id_names_a_few_of_the_ids_expected(tmp_path):
+    """One unknown supporter among 1,000 actors is one short line, not all 1,000 ids."""
+    raw = _many_actors(1000)
+    first, second = list(raw["actors"])[:2]
+    raw["crisis"] = {
+        "challenger": first,
+        "defender": second,
+        "contested": ["i" * 60],
+        "cost": {first: 0.1, second: 0.1},
+        "supporters": {"nobody": 0.5},
+    }
+    with pytest.raises(ScenarioError) as info:
+        validate_raw(raw, source="many.json")
+    (line,) = str(info.value).splitlines()
+    assert line.startswith("many.json: crisis.supporters.nobody: unknown actor 'nobody'")
+    assert "(1,000 in all)" in line and len(line) < 1_000, len(line)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"bargaining": {"parties": ["X", "X"]}}, "bargaining.parties"),
+        (
+            {
+                "crisis": {
+                    "challenger": "X",
+                    "defender": "X",
+                    "contested": ["a"],
+                    "cost": {"X": 0.1},
+                }
+            },
+            "crisis",
+        ),
+    ],
+    ids=["party-listed-twice", "challenger-is-defender"],
+)
+def test_a_party_named_twice_is_one_problem(change, field):
+    """A party listed twice, or a challenger that is its own defender, is said once, not
+    again as a capability counted twice or an actor on both sides."""
+    raw = {
+        "scenario": {"name": "Twice"},
+        "issues": [{"id": "a", "scale": [0, 100]}],
+        "actors": {
+            "X": {"capability": 1.0, "position": {"a": 10}, "salience": {"a": 0.5}},
+            "Y": {"capability": 2.0, "position": {"a": 90}, "salience": {"a": 0.5}},
+        },
+        **change,
+    }
+    with pytest.raises(ScenarioError) as info:
+        validate_raw(raw, source="twice.toml")
+    paths = [path for path, _ in info.value.problems]
+    assert len(paths) == 1, info.value.problems
+    assert paths[0].startswith(field)

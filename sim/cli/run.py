@@ -170,6 +170,8 @@ def _strategy_map(source, items) -> dict:
         presets = ", ".join(STRATEGY_PRESETS)
         if not sep or not pid or not name:
             raise InputError(f"--strategy {item}: expected PARTY=NAME, NAME one of: {presets}")
+        if pid in out:
+            raise InputError(f"--strategy {item}: {pid} is given more than once; expected one each")
         if not param:
             if name not in STRATEGY_PRESETS:
                 raise InputError(

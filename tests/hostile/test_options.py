@@ -141,3 +141,10 @@ def test_parties_that_are_not_a_list_of_ids_are_refused(parties):
 def test_unknown_bargaining_strategies_are_a_value_error(strategies, expected):
     with pytest.raises(ValueError, match=expected):
         sim.run(model="alternating", parties=["RUS", "NATO"], strategies=strategies)
+
+
+def test_a_party_given_two_strategies_is_refused_naming_it(capsys):
+    args = ["run", "--model", "alternating", "--strategy", "RUS=linear"]
+    assert main([*args, "--strategy", "RUS=hard_line"]) == 2
+    err = capsys.readouterr().err
+    assert "--strategy RUS=hard_line" in err and "more than once" in err

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sim.scenario.limits import MIN_SCALE_WIDTH
+from sim.scenario.limits import MIN_SCALE_WIDTH, check_play
 from sim.scenario.schema import Scenario
 
 
@@ -238,6 +238,7 @@ def _check_game(sc: Scenario) -> list[tuple[str, str]]:
             parse_game_strategy(text)
         except ValueError as exc:
             problems.append((f"game.strategies.{pid}", str(exc)))
+    problems.extend(check_play(sc))
     pairs = [tuple(sorted(d.actors)) for d in game.dyads]
     for pair, count in Counter(pairs).items():
         if count > 1:

@@ -31,6 +31,8 @@ outside option             ``[payoffs] outside_option``                [-1e6, 1]
 uncertainty spreads        ``position_sd``, ``salience_sd``,           finite, >= 0
                            ``capability_cv``
 dyads                      ``[game] dyads``                            1,000
+moves of ``sim play``      ``[game]`` dyads x ``turns`` (and           10,000,000
+                           ``--turns``)
 bargaining parties         ``[bargaining] parties``                    2,000
 problems shown             lines of a refusal (then a count of the     100
                            rest; ids listed as expected: 10)
@@ -58,7 +60,7 @@ alternating            alternating offers between two parties, O(deadline m) in
 crisis                 one bargaining solution and the war lottery: as nbs
 tournament, evolve     O(turns x repetitions x strategies^2) matches (numba); evolve
                        adds O(steps x strategies) for the population
-play                   O(dyads x turns)
+play                   O(dyads x turns), bounded by :data:`MAX_PLAY_MOVES`
 =====================  ===============================================================
 
 No model needs a tighter bound than the shared ones today (the bargaining models,
@@ -88,6 +90,9 @@ MAX_ROUNDS = 10_000
 """``[model] rounds`` and ``sim run --rounds``."""
 MAX_DYADS = 1_000
 """Dyads in ``[game]``."""
+MAX_PLAY_MOVES = 10_000_000
+"""Dyads times turns of ``sim play``: each move is two rows of moves.csv (about 20
+bytes each), so the file stays within about 400 MB and the play within a minute."""
 MAX_PARTIES = MAX_ACTORS + MAX_BLOCS
 """Entries in ``[bargaining] parties``."""
 
@@ -144,3 +149,25 @@ def check_size(scenario, model: str, rounds: int | None = None) -> list[tuple[st
                 )
             )
     return problems
+
+
+def check_play(scenario, turns: int | None = None) -> list[tuple[str, str]]:
+    """Problems (field, message) that make ``scenario``'s repeated games too long for
+    ``sim play`` with ``turns`` (``--turns``, else None for ``[game] turns``): its
+    dyads times the turns within :data:`MAX_PLAY_MOVES`. An empty list means it may run.
+    """
+    game = scenario.game
+    if game is None:
+        return []
+    field = "game.turns" if turns is None else "--turns"
+    turns = game.turns if turns is None else turns
+    moves = len(game.dyads) * turns
+    if moves <= MAX_PLAY_MOVES:
+        return []
+    return [
+        (
+            field,
+            f"{len(game.dyads):,} dyads x {turns:,} turns is {moves:,} moves; expected at "
+            f"most {MAX_PLAY_MOVES:,} (fewer turns or dyads)",
+        )
+    ]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.scenario import ScenarioError, validate_raw
+from sim.scenario import ScenarioError, limits, validate_raw
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "hostile"
 
@@ -161,3 +161,35 @@ def test_a_party_named_twice_is_one_problem(change, field):
     paths = [path for path, _ in info.value.problems]
     assert len(paths) == 1, info.value.problems
     assert paths[0].startswith(field)
+
+
+def _games(dyads: int, turns: int) -> dict:
+    actors = {
+        f"P{i}": {"capability": 1.0, "position": {"a": 50}, "salience": {"a": 0.5}}
+        for i in range(dyads + 1)
+    }
+    return {
+        "scenario": {"name": "Many dyads"},
+        "issues": [{"id": "a", "scale": [0, 100]}],
+        "actors": actors,
+        "game": {
+            "turns": turns,
+            "dyads": [{"actors": ["P0", f"P{i}"]} for i in range(1, dyads + 1)],
+            "strategies": {pid: "random:0.5" for pid in actors},
+        },
+    }
+
+
+def test_the_moves_of_play_are_bounded(tmp_path, capsys):
+    """11 dyads of 1,000,000 turns (22 million rows of moves.csv) are refused at load,
+    naming game.turns and the limit; 10 such dyads are at the limit and load."""
+    over = tmp_path / "over.json"
+    over.write_text(json.dumps(_games(11, 1_000_000)), encoding="utf-8")
+    code, text = _sim(capsys, "validate", over)
+    assert code == 2
+    assert f"{over}: game.turns: 11 dyads x 1,000,000 turns" in text
+    assert f"at most {limits.MAX_PLAY_MOVES:,}" in text
+    sc = validate_raw(_games(10, 1_000_000), source="at_limit.json")
+    assert limits.check_play(sc) == []
+    ((field, message),) = limits.check_play(sc, turns=1_000_001)
+    assert field == "--turns" and "10,000,010 moves" in message

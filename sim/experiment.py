@@ -169,6 +169,13 @@ def _bargain(sc, model, rounds, parties, strategies, first, weights, negotiation
     return BargainResult(sc, model, record, layer, table, source=source, overrides=ov)
 
 
+def check_spreads(**spreads) -> None:
+    """A noise option (``position_sd``, ...) is None or a number; the range is checked later."""
+    for name, v in spreads.items():
+        if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
+            raise TypeError(f"{name}: expected a finite number >= 0, got {v!r}")
+
+
 def ensemble(
     scenario: Scenario | str | Path | None = None,
     runs: int = 1000,
@@ -226,6 +233,7 @@ def ensemble(
 
     workers = check_integer("workers", workers, 1, MAX_WORKERS, none=True)
     trajectories = check_integer("trajectories", trajectories, 0, MAX_TRAJECTORIES, none=True)
+    check_spreads(position_sd=position_sd, salience_sd=salience_sd, capability_cv=capability_cv)
     plan = make_plan(
         scenario,
         runs,

@@ -485,6 +485,9 @@ def sweep(
     source, load = _loader(scenario, fixed)
     base = load([])
     spreads = dict(position_sd=position_sd, salience_sd=salience_sd, capability_cv=capability_cv)
+    from sim.experiment import check_spreads
+
+    check_spreads(**spreads)
     base_plan = _plan(base, runs, seed, model, spreads)
     grid = list(itertools.product(*(p.values for p in grid_params)))
     scenarios = _check_grid(grid_params, grid, load, source)

@@ -148,3 +148,12 @@ def test_a_party_given_two_strategies_is_refused_naming_it(capsys):
     assert main([*args, "--strategy", "RUS=hard_line"]) == 2
     err = capsys.readouterr().err
     assert "--strategy RUS=hard_line" in err and "more than once" in err
+
+
+@pytest.mark.parametrize("value", ["1", True, [1.0]])
+@pytest.mark.parametrize("name", ["position_sd", "salience_sd", "capability_cv"])
+def test_a_noise_argument_that_is_not_a_number_names_itself(name, value):
+    with pytest.raises(TypeError, match=f"^{name}: expected a finite number"):
+        sim.ensemble("ec_example_scholz2011", runs=2, **{name: value})
+    with pytest.raises(TypeError, match=f"^{name}: expected a finite number"):
+        sim.sweep("ec_example_scholz2011", {"model.rounds": (1, 2, 2)}, runs=2, **{name: value})

@@ -218,6 +218,8 @@ def _param_value(text: str, value: str) -> float:
 def _strategies(strategies) -> list[Strategy]:
     if isinstance(strategies, str | Strategy):
         strategies = [strategies]
+    if not hasattr(strategies, "__iter__"):
+        raise ValueError(f"strategies must be a list of names or name:PARAM, got {strategies!r}")
     parsed = [parse_strategy(s) for s in strategies]
     labels = [s.label for s in parsed]
     twice = sorted({x for x in labels if labels.count(x) > 1})

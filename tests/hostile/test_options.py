@@ -157,3 +157,9 @@ def test_a_noise_argument_that_is_not_a_number_names_itself(name, value):
         sim.ensemble("ec_example_scholz2011", runs=2, **{name: value})
     with pytest.raises(TypeError, match=f"^{name}: expected a finite number"):
         sim.sweep("ec_example_scholz2011", {"model.rounds": (1, 2, 2)}, runs=2, **{name: value})
+
+
+@pytest.mark.parametrize("strategies", [None, 3])
+def test_strategies_that_are_not_a_list_are_a_value_error(strategies):
+    with pytest.raises(ValueError, match="^strategies must be a list"):
+        sim.tournament(strategies, turns=5)

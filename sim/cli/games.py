@@ -130,6 +130,11 @@ def tournament_cmd(
     """
     from sim.models import games as g
 
+    if continuation is not None and turns is not None:
+        raise InputError(
+            f"--continuation {continuation:g}: a match lasts either --turns turns or a length "
+            "drawn with --continuation; expected only one of them"
+        )
     out_dir = _out_dir(out)
     parsed, payoffs, turns, noise, reps = _game_setup(
         scenario, strategies, turns, noise, game, overrides

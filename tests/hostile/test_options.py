@@ -163,3 +163,12 @@ def test_a_noise_argument_that_is_not_a_number_names_itself(name, value):
 def test_strategies_that_are_not_a_list_are_a_value_error(strategies):
     with pytest.raises(ValueError, match="^strategies must be a list"):
         sim.tournament(strategies, turns=5)
+
+
+def test_turns_and_continuation_together_are_refused(tmp_path, capsys):
+    out = tmp_path / "o"
+    args = ["tournament", "--continuation", "0.5", "--turns", "10", "--out", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--continuation 0.5" in err and "--turns" in err
+    assert not out.exists()

@@ -109,7 +109,7 @@ def _golden_max(f, a: float, b: float, t0: float, tol: float) -> float:
     at least a few float spacings at the bracket's ends: far from zero (a scale at
     1e15 is spaced 0.125 apart) a tighter bracket cannot be represented.
     """
-    tol = max(tol, 8.0 * math.ulp(max(abs(a), abs(b))))
+    tol = max(tol, 2.0 * math.ulp(max(abs(a), abs(b))))
     if b - a <= tol:
         return t0
     c = b - _INVPHI * (b - a)

@@ -65,7 +65,11 @@ def test_a_scale_far_from_zero_ends(model, tmp_path, capsys):
                 'cost={X=0.1, Y=0.1}}']  # fmt: skip
     code, text = _sim(capsys, "run", path, "--model", model, "--out", tmp_path / "o", *args)
     assert code == 0, text
-    _strict_json(tmp_path / "o" / "summary.json")
+    summary = _strict_json(tmp_path / "o" / "summary.json")
+    if model == "nbs":
+        # as on the same scale moved to [0, 1]: the search moves on issue a too
+        assert summary["agreement"]["reached"], text
+        assert summary["agreement"]["outcome"]["a"] > 1e15 - 1
 
 
 def test_a_status_quo_worse_than_losing_the_war_is_drawn(tmp_path, capsys):

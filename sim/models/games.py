@@ -28,6 +28,7 @@ import pandas as pd
 
 from sim.kernels import games as K
 from sim.results import figure_bytes
+from sim.scenario.limits import MAX_PAYOFF
 
 MAX_TURNS = 100_000
 """Cap on a match's length drawn with ``continuation``."""
@@ -82,7 +83,9 @@ def game(spec="prisoners_dilemma") -> np.ndarray:
                 + (f"; missing {', '.join(missing)}" if missing else "")
                 + (f"; unknown {', '.join(extra)}" if extra else "")
             )
-        return symmetric_game(*(_finite(f"game payoff {k}", spec[k]) for k in "RSTP"))
+        return symmetric_game(
+            *(_finite(f"game payoff {k}", spec[k], -MAX_PAYOFF, MAX_PAYOFF) for k in "RSTP")
+        )
     try:
         pay = np.array(spec, dtype=np.float64)
     except (TypeError, ValueError):
@@ -93,6 +96,8 @@ def game(spec="prisoners_dilemma") -> np.ndarray:
         raise ValueError(f"game array must have shape (2, 2, 2), got {pay.shape}")
     if not np.all(np.isfinite(pay)):
         raise ValueError("game array must hold finite numbers")
+    if np.any(np.abs(pay) > MAX_PAYOFF):
+        raise ValueError(f"game array must hold payoffs within plus or minus {MAX_PAYOFF:g}")
     return np.ascontiguousarray(pay)
 
 

@@ -172,3 +172,12 @@ def test_turns_and_continuation_together_are_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--continuation 0.5" in err and "--turns" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "game",
+    [np.full((2, 2, 2), 1e308), {"R": 3, "S": 0, "T": 5, "P": 1e300}],
+)
+def test_game_payoffs_past_the_scenario_limit_are_refused_in_python(game):
+    with pytest.raises(ValueError, match="1e\\+12"):
+        sim.tournament(["tit_for_tat", "defector"], turns=5, game=game)

@@ -42,8 +42,9 @@ class Progress:
         if now - self._last >= self.every or self.done >= self.total:
             self._last = now
             rate = self.done / max(now - self._start, 1e-9)
+            units = self.unit + ("es" if self.unit.endswith(("s", "x", "ch", "sh")) else "s")
             print(
-                f"{self.desc}: {self.done}/{self.total} {self.unit}s ({rate:.0f} {self.unit}s/s)",
+                f"{self.desc}: {self.done}/{self.total} {units} ({rate:.0f} {units}/s)",
                 file=sys.stderr,
                 flush=True,
             )

@@ -393,6 +393,10 @@ def play_cmd(scenario, turns, noise, seed, out, overrides) -> None:
             f"{resolve(scenario)}: game.dyads: expected a [game] section with dyads "
             "(who plays whom); see scenarios/README.md"
         )
+    from sim.scenario.limits import check_play
+
+    for field, message in check_play(sc, turns) if turns is not None else ():
+        raise InputError(f"{resolve(scenario)}: {field} {turns}: {message}")
     result = play(sc, turns, noise, seed)
     click.echo(f"{sc.name}: repeated games, seed {seed}, noise {result.noise:g}")
     for d in result.summary()["dyads"]:

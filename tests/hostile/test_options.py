@@ -181,3 +181,17 @@ def test_turns_and_continuation_together_are_refused(tmp_path, capsys):
 def test_game_payoffs_past_the_scenario_limit_are_refused_in_python(game):
     with pytest.raises(ValueError, match="1e\\+12"):
         sim.tournament(["tit_for_tat", "defector"], turns=5, game=game)
+
+
+def test_play_turns_past_the_move_limit_are_refused_naming_the_option(
+    monkeypatch, tmp_path, capsys
+):
+    from sim.scenario import limits
+
+    dyads = len(sim.load_scenario().game.dyads)
+    monkeypatch.setattr(limits, "MAX_PLAY_MOVES", dyads * 200)  # the scenario's own turns fit
+    out = tmp_path / "o"
+    assert main(["play", "--turns", "201", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--turns 201" in err and "moves" in err
+    assert not out.exists()

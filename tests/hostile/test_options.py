@@ -195,3 +195,12 @@ def test_play_turns_past_the_move_limit_are_refused_naming_the_option(
     err = capsys.readouterr().err
     assert "--turns 201" in err and "moves" in err
     assert not out.exists()
+
+
+def test_play_in_python_keeps_the_move_limit(monkeypatch):
+    from sim.scenario import limits
+
+    dyads = len(sim.load_scenario().game.dyads)
+    monkeypatch.setattr(limits, "MAX_PLAY_MOVES", dyads * 200)
+    with pytest.raises(ValueError, match="^turns 201: .* moves"):
+        sim.play(turns=201)

@@ -341,8 +341,8 @@ def play(
         raise ValueError("overrides apply to a scenario loaded by name or path; got a Scenario")
     from sim.scenario.limits import check_play
 
+    _, noise, seed = _play_options(sc.game, turns, noise, seed)
     for _, message in check_play(sc, turns) if turns is not None else ():
         raise ValueError(f"turns {turns}: {message}")
     actions = play_dyads(sc, turns, noise, seed)
-    _, noise, seed = _play_options(sc.game, turns, noise, seed)
     return PlayResult(sc, dyads(sc), actions, seed, noise)

@@ -28,9 +28,23 @@ def env() -> dict:
     return {**os.environ, "MPLBACKEND": "Agg"}
 
 
-def start(argv) -> subprocess.Popen:
+SLOW = """
+import sys, time
+import sim.runner as runner
+real = runner._chunk_task
+def slow(*args, **kwargs):
+    time.sleep(0.2)  # a slow machine: the first ensemble is still at work when checked
+    return real(*args, **kwargs)
+runner._chunk_task = slow
+from sim.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def start_slow(argv) -> subprocess.Popen:
+    """``sim ARGV`` in a process whose chunks each take at least 0.2 s."""
     return subprocess.Popen(
-        [sys.executable, "-m", "sim", *map(str, argv)],
+        [sys.executable, "-c", SLOW, *map(str, argv)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(), cwd=ROOT,
     )  # fmt: skip
 
@@ -57,7 +71,7 @@ def locked_by_someone(out: Path) -> bool:
 
 def test_a_second_ensemble_is_refused_at_once_and_a_killed_ones_lock_is_taken_over(tmp_path):
     out = tmp_path / "ens"
-    first = start([*ENSEMBLE, out])
+    first = start_slow([*ENSEMBLE, out])
     try:
         wait_for(out / ".sim" / "chunks" / "chunk-000000.parquet", first)
         t0 = time.monotonic()

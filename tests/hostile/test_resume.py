@@ -251,7 +251,7 @@ def test_sigint_inside_a_state_write_waits_for_the_write(tmp_path, monkeypatch):
 def test_sigint_at_random_moments_always_exits_130_and_resumes(tmp_path):
     """Real processes, a real SIGINT from the first milliseconds (numba's cache load) on:
     exit 130, no traceback, and the same command resumes to an uninterrupted run's bytes."""
-    args = ["ensemble", EC, "--runs", "2000", "--chunk-size", "50", "--seed", "3"]
+    args = ["ensemble", EC, "--runs", "4000", "--chunk-size", "50", "--seed", "3"]
     args += ["--position-sd", "5", "--quiet"]
     env = {**os.environ, "MPLBACKEND": "Agg"}
     rng = random.Random()

@@ -245,7 +245,9 @@ def _print_bargain(result) -> None:
     sc, rec = result.scenario, result.record
     click.echo(f"{sc.name}: model {result.model}")
     if result.model in ("nbs", "alternating"):
-        click.echo(f"parties: {', '.join(rec['parties'])}")
+        ps = list(rec["parties"])
+        more = f" and {len(ps) - 20} more" if len(ps) > 20 else ""
+        click.echo(f"parties: {', '.join(ps[:20])}{more}")
         if result.model == "nbs":
             for iid, z in rec["zone_of_agreement"].items():
                 zone = (

@@ -25,6 +25,11 @@ def parse_value(text: str) -> Any:
 
 
 def parse_assignment(item: str, source: str = "--set") -> tuple[str, Any]:
+    if not isinstance(item, str):
+        problem = (
+            f"expected PATH=VALUE as text, e.g. actors.RUS.position.enlargement=50; got {item!r}"
+        )
+        raise ScenarioError(source, [("overrides", problem)])
     path, sep, value = item.partition("=")
     path = path.strip()
     if not sep or not path:
@@ -152,5 +157,8 @@ def apply_overrides(raw: dict, overrides: list[str] | dict[str, Any], source: st
         else (parse_assignment(item, source) for item in overrides)
     )
     for path, value in items:
+        if not isinstance(path, str) or not path:
+            problem = f"expected a field path as text, e.g. 'actors.RUS.capability'; got {path!r}"
+            raise ScenarioError(source, [("overrides", problem)])
         set_path(out, path, value, source)
     return out

@@ -629,3 +629,12 @@ def test_any_string_is_written_as_toml_that_reads_back(text):
 
     assert tomllib.loads(f"v = {toml_value(text)}")["v"] == text
     assert tomllib.loads(f"t = {toml_value({text: 1})}")["t"] == {text: 1}
+
+
+@pytest.mark.parametrize("overrides", [{3: 4}, [3], [None], {"": 1}])
+def test_overrides_that_are_not_text_paths_are_a_scenario_error(overrides):
+    """The Python API's overrides: a path that is not text is a message, not AttributeError."""
+    import sim
+
+    with pytest.raises(ScenarioError, match="overrides"):
+        sim.run(overrides=overrides)

@@ -22,6 +22,7 @@ the connection and never answers is a `SchedulerError` like one that refuses it.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -344,11 +345,20 @@ def dask_executor(scheduler: str, workers: int | None = None, timeout: float | N
             client = Client(address, timeout=seconds, security=security, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             raise _unreachable(address, str(exc) or type(exc).__name__) from None
+    # futures cancelled on Ctrl-C are logged by tornado's event loop as errors with a
+    # traceback (seen with Python 3.12); the interrupt is sim's to report, so that logger
+    # is quiet while the client lives
+    quiet = logging.getLogger("tornado.application")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
     try:
         yield client.get_executor()
     finally:
         try:
             client.close()
         finally:
-            if cluster is not None:
-                cluster.close()
+            try:
+                if cluster is not None:
+                    cluster.close()
+            finally:
+                quiet.setLevel(level)

@@ -334,7 +334,9 @@ class OutputDir:
     def _remove_stale_temporaries(self) -> None:
         """With the lock held no other sim writes here: temporary files left in ``.sim/``
         (and its folders) by a process that was killed are removed."""
-        for folder in (self.state, *(p for p in self.state.iterdir() if p.is_dir())):
+        # folders of .sim only, never through a link to a folder elsewhere
+        inner = [p for p in self.state.iterdir() if stat.S_ISDIR(os.lstat(p).st_mode)]
+        for folder in (self.state, *inner):
             try:
                 for p in folder.iterdir():
                     if p.name.endswith(".sim-tmp") and stat.S_ISREG(os.lstat(p).st_mode):
@@ -431,6 +433,7 @@ class OutputDir:
 
     def _save_ledger(self, ledger: dict) -> None:
         text = json.dumps(ledger, indent=1, sort_keys=True) + "\n"
+        _regular_or_absent(self.state / LEDGER, f"{self.label}: {self.state / LEDGER}")
         _replace_from_temp(self.state, self.state / LEDGER, text.encode())
 
     @staticmethod

@@ -448,3 +448,15 @@ def test_temporaries_of_a_killed_process_are_removed_and_nothing_else(tmp_path):
     write_files(tmp_path / "o", {"a.txt": "y"})
     assert not any(p.exists() for p in left)
     assert mine.read_text() == "keep"
+
+
+def test_temporaries_are_removed_only_inside_the_state_folder(tmp_path):
+    """A link in .sim/ to a folder elsewhere is not followed by the cleanup."""
+    write_files(tmp_path / "o", {"a.txt": "x"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    theirs = elsewhere / "draft.sim-tmp"
+    theirs.write_text("a user's file")
+    (tmp_path / "o" / STATE / "linked").symlink_to(elsewhere)
+    write_files(tmp_path / "o", {"a.txt": "y"})
+    assert theirs.read_text() == "a user's file"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import importlib
+import pkgutil
+
 import pytest
 
 import sim
@@ -70,18 +74,52 @@ def results(sc):
     yield "play", sim.play(sc, seed=1)
     yield "tournament", sim.tournament(["tit_for_tat", "defector"], turns=5)
     yield "evolution", sim.evolve(["tit_for_tat", "defector"], population=10, steps=20)
+    yield "replicator", sim.evolve(["tit_for_tat", "defector"], process="replicator", steps=20)
+
+
+# results of the repeated games on their own: they hold no scenario strings
+NO_SCENARIO = {"tournament", "evolution", "replicator"}
+
+
+def displayable_classes() -> set[type]:
+    """Every class of the sim package that displays itself in a notebook (has _repr_html_),
+    found by importing each module of the package."""
+    found = set()
+    for info in pkgutil.walk_packages(sim.__path__, "sim."):
+        if info.name.rsplit(".", 1)[-1] == "__main__":
+            continue
+        try:
+            module = importlib.import_module(info.name)
+        except ModuleNotFoundError as exc:  # an optional dependency (solara, dask) is missing
+            if (exc.name or "sim").split(".")[0] == "sim":
+                raise
+            continue
+        for obj in vars(module).values():
+            if (
+                isinstance(obj, type)
+                and obj.__module__.split(".")[0] == "sim"
+                and hasattr(obj, "_repr_html_")
+            ):
+                found.add(obj)
+    return found
 
 
 def test_every_result_has_a_plain_repr_and_escaped_html(scenario):
-    seen = []
+    """Every kind of result the package defines is shown here: a one-line repr, HTML in
+    which no raw tag from the file survives and the scenario's name is shown escaped."""
+    escaped_name = html.escape("<script>alert('name')</script>", quote=False)
+    seen = set()
     for what, obj in results(scenario):
         text = repr(obj)
         assert text and "\n" not in text and len(text) < 300, (what, text)
         page = obj._repr_html_()
         for raw in RAW:
             assert raw not in page, (what, raw)
-        seen.append(what)
-    assert len(seen) == 11
+        if what not in NO_SCENARIO:
+            assert escaped_name in page.replace("&#x27;", "'"), (what, page)
+        seen.add(type(obj))
+    missing = {f"{c.__module__}.{c.__qualname__}" for c in displayable_classes() - seen}
+    assert not missing, f"results not shown by this test: {sorted(missing)}"
 
 
 def test_scenario_html_shows_red_lines_and_the_status_quo(scenario):

@@ -81,7 +81,11 @@ def test_examples_run(path, monkeypatch, tmp_path):
     assert result.failed == 0, (
         f"{result.failed} of {result.attempted} examples failed in {_name(path)}"
     )
-    assert result.attempted == len(examples)
+    # every ">>> " line of the page is an example that ran (none skipped, none unparsed)
+    prompts = len(re.findall(r"^[ ]*>>>(?: |$)", text.expandtabs(), re.M))
+    assert result.attempted == prompts, (
+        f"{_name(path)}: {prompts} >>> lines, {result.attempted} examples ran"
+    )
 
 
 @pytest.mark.parametrize("path", LINKED, ids=_name)

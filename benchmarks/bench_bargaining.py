@@ -11,7 +11,7 @@ also run through ``alternating_offers`` one negotiation at a time from Python, a
 reference for the parallel kernel's gain (measured on fewer negotiations).
 
 Then Nash bargaining solutions per second for the default scenario
-(``sim.models.nbs.nash_bargaining`` over its 12 actors and 6 issues, red lines as
+(``sim.models.nash_solution.nash_bargaining`` over its 12 actors and 6 issues, red lines as
 the feasible box, disagreement at the status quo): a plain-Python solver, timed
 on one thread.
 
@@ -147,7 +147,7 @@ def ensemble_rate(model: str, runs: int, overrides: list[str]) -> tuple[float, d
 
 def nbs_rate(reps: int = 5) -> tuple[float, dict]:
     import sim
-    from sim.models.nbs import nash_bargaining
+    from sim.models.nash_solution import nash_bargaining
     from sim.payoffs import utility
 
     a = sim.load_scenario().arrays()

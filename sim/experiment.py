@@ -1,23 +1,47 @@
-"""Running models: one run now; ensembles and sweeps build on the same kernels."""
+"""Running models: one run now; ensembles and sweeps build on the same kernels.
+
+Every model is reached through the registry `sim.models.MODELS`: its parameters, its
+checks and its run; nothing here knows a model by name.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import json
 import numbers
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from sim.models import MODELS
-from sim.models.baselines import run_static
-from sim.models.eum import run_kernel
+from sim import distributed
+from sim.abm import NegotiationModel
+from sim.models import MODELS, get
+from sim.models.bargain import Bargain
+from sim.models.base import MAX_ROUNDS
+from sim.outputs import OutputDir
 from sim.progress import Progress
-from sim.results import BARGAINING_MODELS, BargainResult, RunResult
-from sim.scenario import Scenario, load_scenario
+from sim.results import BargainResult, EnsembleResult, RunResult
+from sim.runner import (
+    MAX_TRAJECTORIES,
+    MAX_WORKERS,
+    Interrupted,
+    check_integer,
+    check_interrupt,
+    deferred_interrupts,
+    execute,
+    finish_files,
+    make_plan,
+    parquet_metadata,
+)
+from sim.save import write
+from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.export import toml_value
+from sim.scenario.limits import check_size
+from sim.uncertainty import perturb, run_seeds
 
 DRIVERS = ("abm", "kernel")
-MAX_ROUNDS = 10_000
-"""The longest round limit (or deadline) a run takes, as ``--rounds`` on the command line."""
 LONG_RUN = 2e8
 """actors^3 x issues x rounds from which a run shows its progress (the expected-utility
 round costs O(n^3) per issue: about a few seconds of work on a laptop)."""
@@ -35,6 +59,8 @@ def run(
     weights: str | None = None,
     negotiation: str | None = None,
     progress: bool | None = None,
+    params: dict | None = None,
+    source_path: str | Path | None = None,
 ) -> RunResult | BargainResult:
     """Run one model on one scenario.
 
@@ -69,6 +95,11 @@ def run(
     progress
         Show rounds done on stderr (a bar on a terminal, a line every 10 s in logs);
         by default only for runs large enough to take seconds.
+    params
+        Any other parameter of the model, by name (see ``sim models``).
+    source_path
+        The file the scenario came from, recorded in the summary (by default the
+        name or path given as ``scenario``).
 
     Examples
     --------
@@ -84,27 +115,26 @@ def run(
     else:
         source = str(scenario) if scenario is not None else "nato_russia_2022"
         scenario = load_scenario(scenario, overrides)
-    model = model or scenario.model.kind
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; expected one of: {', '.join(MODELS)}")
+    if source_path is not None:
+        source = str(source_path)
+    spec = get(model or scenario.model.kind)
     if rounds is not None:
         if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral):
             raise TypeError(f"rounds: expected an integer, got {rounds!r}")
         if not 0 <= rounds <= MAX_ROUNDS:
             raise ValueError(f"rounds: expected an integer in [0, {MAX_ROUNDS}], got {rounds}")
-        deadline = model == "alternating" or (
-            model == "crisis"
-            and scenario.crisis is not None
-            and (negotiation or scenario.crisis.negotiation) == "alternating"
-        )
-        if deadline and rounds < 1:
-            raise ValueError(
-                f"rounds: alternating offers need a deadline of at least 1 round, got {rounds}"
-            )
-    from sim.scenario import ScenarioError
-    from sim.scenario.limits import check_size
-
-    too_large = check_size(scenario, model, rounds)
+    given = {
+        "parties": parties,
+        "strategies": strategies,
+        "first": first,
+        "weights": weights,
+        "negotiation": negotiation,
+        **(params or {}),
+    }
+    params = spec.params(**{k: v for k, v in given.items() if v is not None})
+    spec.check(scenario, params, rounds)
+    too_large = check_size(scenario, spec.name, rounds, spec.uses_deadline(scenario, params),
+                           spec.parties_count(scenario))  # fmt: skip
     if too_large:
         raise ScenarioError(source, too_large)
     if driver not in DRIVERS:
@@ -114,59 +144,31 @@ def run(
         if isinstance(overrides, list | tuple)
         else tuple(f"{k}={toml_value(v)}" for k, v in (overrides or {}).items())
     )
-    if model in BARGAINING_MODELS:
-        return _bargain(
-            scenario, model, rounds, parties, strategies, first, weights, negotiation, source, ov
-        )
-    limit = scenario.model.rounds if rounds is None else int(rounds)
-    if model == "eum":
-        if driver == "kernel":
-            trajectory = run_kernel(scenario.arrays(), limit)
-        else:
-            from sim.abm import NegotiationModel
-
-            abm = NegotiationModel(scenario, rounds=limit)
-            n, m = len(scenario.actors), len(scenario.issues)
-            show = progress if progress is not None else n**3 * m * limit >= LONG_RUN
-            bar = Progress(limit, f"{scenario.name[:40]}: rounds", unit="round", enabled=show)
-            try:
-                while abm.running:
-                    abm.step()
-                    bar.update(1)
-            finally:
-                bar.close()
-            trajectory = abm.trajectory()
-    else:
-        trajectory = run_static(scenario.arrays())
-    return RunResult(scenario, model, trajectory, limit, source=source, overrides=ov)
+    limit = spec.rounds_for(scenario, rounds)
+    trajectory = None
+    if driver == "abm" and spec.mesa_driver:
+        trajectory = _step_mesa(scenario, limit, progress)
+    outcome = spec.run(scenario, params, rounds, trajectory=trajectory)
+    if isinstance(outcome, Bargain):
+        table = None if outcome.rounds is None else pd.DataFrame(outcome.rounds)
+        return BargainResult(scenario, spec.name, outcome.record, outcome.crisis, table,
+                             source=source, overrides=ov)  # fmt: skip
+    return RunResult(scenario, spec.name, outcome, limit, source=source, overrides=ov)
 
 
-def _bargain(sc, model, rounds, parties, strategies, first, weights, negotiation, source, ov):
-    from sim.models import bargain
-
-    table = None
-    layer = None
-    if model == "crisis":
-        if sc.crisis is None:
-            raise ValueError(f"{sc.name}: the crisis model needs a [crisis] section")
-        negotiated = None
-        kind = negotiation or sc.crisis.negotiation
-        if kind == "nbs":
-            negotiated = bargain.nash(sc, parties, weights)
-        elif kind == "alternating":
-            negotiated, table = bargain.alternating(
-                sc, parties or (sc.crisis.challenger, sc.crisis.defender), strategies, first, rounds
-            )
-        record = bargain.crisis(sc, kind, negotiated=negotiated)
-        if negotiated is not None:
-            record["negotiation"]["record"] = negotiated
-    elif model == "nbs":
-        record = bargain.nash(sc, parties, weights)
-    else:
-        record, table = bargain.alternating(sc, parties, strategies, first, rounds)
-    if model != "crisis" and sc.crisis is not None:
-        layer = bargain.crisis(sc, model, negotiated=record)
-    return BargainResult(sc, model, record, layer, table, source=source, overrides=ov)
+def _step_mesa(scenario: Scenario, limit: int, progress: bool | None):
+    """Step the mesa agents of ``scenario`` to ``limit`` rounds; their trajectory."""
+    abm = NegotiationModel(scenario, rounds=limit)
+    n, m = len(scenario.actors), len(scenario.issues)
+    show = progress if progress is not None else n**3 * m * limit >= LONG_RUN
+    bar = Progress(limit, f"{scenario.name[:40]}: rounds", unit="round", enabled=show)
+    try:
+        while abm.running:
+            abm.step()
+            bar.update(1)
+    finally:
+        bar.close()
+    return abm.trajectory()
 
 
 def check_spreads(**spreads) -> None:
@@ -216,21 +218,6 @@ def ensemble(
     >>> res.runs.shape[0]
     50
     """
-    import contextlib
-
-    from sim.outputs import OutputDir
-    from sim.runner import (
-        MAX_TRAJECTORIES,
-        MAX_WORKERS,
-        Interrupted,
-        check_integer,
-        check_interrupt,
-        deferred_interrupts,
-        execute,
-        finish_files,
-        make_plan,
-    )
-
     workers = check_integer("workers", workers, 1, MAX_WORKERS, none=True)
     trajectories = check_integer("trajectories", trajectories, 0, MAX_TRAJECTORIES, none=True)
     check_spreads(position_sd=position_sd, salience_sd=salience_sd, capability_cv=capability_cv)
@@ -248,11 +235,7 @@ def ensemble(
     )
     with contextlib.ExitStack() as stack:
         if scheduler is not None:  # reached (or refused) before the folder is touched
-            from sim import distributed
-
-            check = getattr(distributed, "check_scheduler", None)
-            if check is not None:
-                check(scheduler)
+            distributed.check_scheduler(scheduler)
             executor = stack.enter_context(distributed.dask_executor(scheduler, workers))
             workers = None
         od = stack.enter_context(OutputDir(out)) if out is not None else None
@@ -262,7 +245,7 @@ def ensemble(
             result = _ensemble_result(plan, table, trajectories or 0)
             if od is not None:
                 check_interrupt()  # the last safe point before the files are written
-                result.write(od.path)
+                write(result, od.path)
                 finish_files(od, plan)
         except Interrupted:
             raise
@@ -272,18 +255,9 @@ def ensemble(
 
 
 def _ensemble_result(plan, table, trajectories: int):
-    """The `EnsembleResult` of a finished ``plan``: metadata, the unperturbed baseline and
+    """The `EnsembleResult` of a finished ``plan``: metadata, the unperturbed outcome and
     the trajectories of the first ``trajectories`` runs."""
-    import dataclasses
-    import json
-
-    import pandas as pd
-
-    from sim.models.trajectory import forecast
-    from sim.results import EnsembleResult
-    from sim.runner import check_interrupt, parquet_metadata
-    from sim.uncertainty import perturb, run_seeds
-
+    spec = MODELS[plan.model]
     arrays = plan.scenario.arrays()
     metadata = parquet_metadata(plan)
     sp = plan.spreads
@@ -292,48 +266,17 @@ def _ensemble_result(plan, table, trajectories: int):
         "salience_sd": sp.salience_sd.tolist(),
         "capability_cv": sp.capability_cv.tolist(),
     }
-
-    def finish(baseline, traj=None):
-        return EnsembleResult(plan.scenario, plan.model, table, metadata, baseline, traj)
-
-    if plan.model in ("nbs", "alternating"):
-        from sim.models import bargain
-
-        metadata["sim.uncertainty"] = json.dumps(spread)
-        if plan.model == "nbs":
-            nominal = bargain.nash(plan.scenario)
-        else:
-            nominal, _ = bargain.alternating(plan.scenario, table=False)
-        return finish({"bargain": nominal})
-    if plan.model == "crisis":
-        from sim.models.war import crisis
-
-        cost_range = plan.scenario.crisis.cost_range
-        spread["cost_range"] = None if cost_range is None else list(cost_range)
-        metadata["sim.uncertainty"] = json.dumps(spread)
-        return finish({"crisis": crisis(plan.scenario, "status_quo")})
-
-    def one_run(arr):
-        if plan.model == "eum":
-            return run_kernel(arr, plan.rounds)
-        return run_static(arr)
-
-    base = one_run(arrays)
-    comp, med = forecast(arrays.capability, arrays.salience, base)
-    baseline = {
-        iid: {"compromise": float(comp[k]), "median": float(med[k])}
-        for k, iid in enumerate(plan.scenario.issue_ids)
-    }
+    baseline = spec.nominal(plan.scenario, plan.rounds)
     traj = None
     keep = min(trajectories, plan.runs)
-    if keep > 0:
+    if keep > 0 and spec.keeps_trajectories:
         seeds = run_seeds(plan.seed, 0, keep)
         X, S, C = perturb(arrays, plan.spreads, seeds)
         frames = []
         for r in range(keep):
             check_interrupt()
             arr = dataclasses.replace(arrays, position=X[r], salience=S[r], capability=C[r])
-            t = one_run(arr).positions
+            t = spec.trajectory(arr, plan.rounds).positions
             R, m, n = t.shape
             frames.append(
                 pd.DataFrame(
@@ -347,6 +290,7 @@ def _ensemble_result(plan, table, trajectories: int):
                 )
             )
         traj = pd.concat(frames, ignore_index=True)
-    metadata["sim.round_limit"] = plan.rounds
-    metadata["sim.uncertainty"] = json.dumps(spread)
-    return finish(baseline, traj)
+    if spec.keeps_trajectories:
+        metadata["sim.round_limit"] = plan.rounds
+    metadata["sim.uncertainty"] = json.dumps(spec.uncertainty(plan.scenario, spread))
+    return EnsembleResult(plan.scenario, plan.model, table, metadata, baseline, traj)

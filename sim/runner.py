@@ -33,18 +33,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.kernels.eum import STOP_CONVERGED, STOP_NAMES
-from sim.models import MODELS
+from sim import __version__
+from sim.models import MODELS, get
 from sim.outputs import OutputDir, OutputError, describe_os_error
+from sim.progress import Progress
+from sim.save import parquet_bytes
 from sim.scenario import Scenario, ScenarioArrays, load_scenario
-from sim.uncertainty import Spreads, perturb, run_seeds, spreads
+from sim.uncertainty import Spreads, run_seeds, spreads
 
 DEFAULT_CHUNK = 1000
 
-KERNEL_LOCK = threading.Lock()
-"""One parallel kernel at a time per process: numba's workqueue threading layer aborts
-when two threads launch parallel kernels at once (a thread pool, a dask worker with
-several threads). The kernel itself already uses every core it is given."""
 MANIFEST = "manifest.json"
 JOURNAL = "journal.jsonl"
 """The records of units finished since the manifest was last written whole."""
@@ -123,8 +121,6 @@ class Plan:
         return h.hexdigest()
 
     def manifest(self) -> dict:
-        from sim import __version__
-
         return {
             "format": FORMAT,
             "kind": "ensemble",
@@ -155,8 +151,7 @@ def make_plan(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
     model = model or scenario.model.kind
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; expected one of: {', '.join(MODELS)}")
+    spec = get(model)
     runs = check_integer("runs", runs, 1, MAX_RUNS)
     seed = check_integer("seed", seed, 0, MAX_SEED)
     rounds = check_integer("rounds", rounds, 0, MAX_ROUNDS, none=True)
@@ -168,11 +163,8 @@ def make_plan(
     ):
         if v is not None and not (np.isfinite(v) and v >= 0):
             raise ValueError(f"{name}: expected a finite number >= 0, got {v}")
-    if model == "crisis" and scenario.crisis is None:
-        raise ValueError(f"{scenario.name}: the crisis model needs a [crisis] section")
-    rounds = scenario.model.rounds if rounds is None else int(rounds)
-    if model != "eum":
-        rounds = 0
+    spec.check(scenario, spec.Params(), None)
+    rounds = spec.ensemble_rounds(scenario, rounds)
     size = chunk_size if chunk_size is not None else min(DEFAULT_CHUNK, runs)
     return Plan(
         scenario=scenario,
@@ -187,122 +179,16 @@ def make_plan(
 
 # ---- one chunk (runs in any process) ---------------------------------------------------
 def _chunk_task(
+    model: str,
+    scenario: Scenario,
     arrays: ScenarioArrays,
     sp: Spreads,
     seeds: np.ndarray,
     rounds: int,
-    static: bool,
-    scenario: Scenario | None = None,
-    model: str = "eum",
 ) -> dict:
-    """Perturb and run one chunk; the unit of work sent to threads, processes or a cluster.
-
-    ``scenario`` is given for the bargaining models, which run in Python per run.
-    """
-    if scenario is not None and model == "crisis":
-        return crisis_chunk(scenario, arrays, sp, seeds)
-    if scenario is not None:
-        return bargain_chunk(scenario, arrays, sp, seeds, model)
-    from sim.kernels.ensemble import run_chunk
-
-    X, S, C = perturb(arrays, sp, seeds)
-    R = len(seeds)
-    m = X.shape[1]
-    comp, med = np.empty((R, m)), np.empty((R, m))
-    n_rounds = np.empty(R, dtype=np.int64)
-    stop = np.empty(R, dtype=np.int64)
-    cycle = np.empty(R, dtype=np.int64)
-    with KERNEL_LOCK:
-        run_chunk(
-            X, C, S, arrays.width, arrays.risk, float(arrays.Q), float(arrays.T),
-            np.ascontiguousarray(arrays.red_lo), np.ascontiguousarray(arrays.red_hi),
-            int(rounds), comp, med, n_rounds, stop, cycle,
-        )  # fmt: skip
-    if static:
-        stop[:] = STOP_CONVERGED
-        cycle[:] = 1
-    return {"compromise": comp, "median": med, "rounds": n_rounds, "stop": stop, "cycle": cycle}
-
-
-CRISIS_COLUMNS = ("p", "cost", "war_value", "offer", "status_quo_share", "p_war_believed", "war")
-
-
-def crisis_chunk(sc: Scenario, arrays: ScenarioArrays, sp: Spreads, seeds: np.ndarray) -> dict:
-    """Crisis runs: perturbed capabilities, positions and saliences, and the challenger's
-    private cost of war drawn uniform on ``[crisis] cost_range`` (fixed without one).
-
-    In each run the defender makes its best offer within the red lines
-    (:func:`sim.models.bargain.defender_offer`, knowing ``p`` but only the range of the
-    cost), and the challenger fights when the war is worth more to it than both that
-    offer (if its red lines let it accept it) and the status quo.
-    """
-    import dataclasses
-    import math
-
-    from sim.models.parties import war
-    from sim.models.war import defender_offer, offer_limits
-
-    X, S, C, z = perturb(arrays, sp, seeds, extra=1)
-    cr = sc.crisis
-    R = len(seeds)
-    if cr.cost_range is not None:
-        a, b = cr.cost_range
-        u = 0.5 * np.array([math.erfc(-v / math.sqrt(2.0)) for v in z[:, 0]])
-        cost = a + (b - a) * u
-    else:
-        cost = np.full(R, float(cr.cost[cr.challenger]))
-    out = {name: np.empty(R) for name in CRISIS_COLUMNS}
-    for r in range(R):
-        arr = dataclasses.replace(arrays, position=X[r], salience=S[r], capability=C[r])
-        w = war(sc, arr, cost[r])
-        feasible, accept_min = offer_limits(w, sc, arr)
-        sq = w.share(w.sides.status_quo[0])
-        best = defender_offer(w, cr.cost_range, feasible, accept_min, sq)
-        offer = math.nan if best["offer"] is None else best["offer"]
-        value = w.p - cost[r]
-        keep = sq if math.isnan(offer) else max(offer, sq)
-        out["p"][r] = w.p
-        out["cost"][r] = cost[r]
-        out["war_value"][r] = value
-        out["offer"][r] = offer
-        out["status_quo_share"][r] = sq
-        out["p_war_believed"][r] = best["p_war"]
-        out["war"][r] = float(value > keep)
-    return {"crisis": out}
-
-
-def bargain_chunk(
-    sc: Scenario, arrays: ScenarioArrays, sp: Spreads, seeds: np.ndarray, model: str
-) -> dict:
-    """Nash bargaining or alternating offers on each run's perturbed inputs, between the
-    scenario's `[bargaining]` parties: whether they agree, the round, the outcome per
-    issue and each party's utility (NaN without agreement)."""
-    import dataclasses
-
-    from sim.models.bargain import alternating, nash
-    from sim.models.parties import default_parties
-
-    X, S, C = perturb(arrays, sp, seeds)
-    R = len(seeds)
-    ids = default_parties(sc, model)
-    m = len(arrays.issue_ids)
-    agree = np.zeros(R, dtype=bool)
-    rnd = np.full(R, -1, dtype=np.int64)
-    outcome = np.full((R, m), np.nan)
-    util = np.full((R, len(ids)), np.nan)
-    for r in range(R):
-        arr = dataclasses.replace(arrays, position=X[r], salience=S[r], capability=C[r])
-        if model == "nbs":
-            rec = nash(sc, ids, arrays=arr)
-        else:
-            rec, _ = alternating(sc, ids, arrays=arr, table=False)
-            rnd[r] = -1 if rec["round"] is None else rec["round"]
-        a = rec["agreement"]
-        if a["reached"]:
-            agree[r] = True
-            outcome[r] = [a["outcome"][i] for i in arrays.issue_ids]
-            util[r] = [a["utilities"][p] for p in ids]
-    return {"bargain": {"agreement": agree, "round": rnd, "outcome": outcome, "utility": util}}
+    """Perturb and run one chunk; the unit of work sent to threads, processes or a cluster:
+    the model's per-run columns (`sim.models.base.Model.batch`)."""
+    return MODELS[model].batch(scenario, arrays, sp, seeds, rounds)
 
 
 def init_worker(threads: int) -> None:
@@ -317,52 +203,18 @@ def init_worker(threads: int) -> None:
 
 
 def _chunk_table(plan: Plan, index: int, out: dict) -> pa.Table:
+    """A chunk's runs as a table: ``run``, ``seed`` and the model's columns, in its order."""
     start, stop = plan.chunk_bounds(index)
-    seeds = run_seeds(plan.seed, start, stop)
-    if "bargain" in out:
-        b = out["bargain"]
-        cols = {
-            "run": pa.array(np.arange(start, stop, dtype=np.int64)),
-            "seed": pa.array(seeds),
-            "agreement": pa.array(b["agreement"]),
-            "round": pa.array(b["round"]),
-        }
-        for k, iid in enumerate(plan.scenario.issue_ids):
-            cols[f"{iid}.outcome"] = pa.array(np.ascontiguousarray(b["outcome"][:, k]))
-        from sim.models.parties import default_parties
-
-        for i, pid in enumerate(default_parties(plan.scenario, plan.model)):
-            cols[f"utility.{pid}"] = pa.array(np.ascontiguousarray(b["utility"][:, i]))
-        return pa.table(cols)
-    if "crisis" in out:
-        cols = {"run": pa.array(np.arange(start, stop, dtype=np.int64)), "seed": pa.array(seeds)}
-        for name in CRISIS_COLUMNS:
-            v = out["crisis"][name]
-            cols[name] = pa.array(v.astype(bool) if name == "war" else v)
-        return pa.table(cols)
     cols = {
         "run": pa.array(np.arange(start, stop, dtype=np.int64)),
-        "seed": pa.array(seeds),
-        "rounds": pa.array(out["rounds"]),
-        "stopped": pa.array([STOP_NAMES[s] for s in out["stop"]], type=pa.string()),
-        "cycle_length": pa.array(out["cycle"]),
+        "seed": pa.array(run_seeds(plan.seed, start, stop)),
     }
-    for k, iid in enumerate(plan.scenario.issue_ids):
-        cols[f"{iid}.compromise"] = pa.array(np.ascontiguousarray(out["compromise"][:, k]))
-        cols[f"{iid}.median"] = pa.array(np.ascontiguousarray(out["median"][:, k]))
+    for name, values in out.items():
+        cols[name] = pa.array(values)
     return pa.table(cols)
 
 
 # ---- files ------------------------------------------------------------------------------
-def parquet_bytes(table: pa.Table, metadata: dict | None = None) -> bytes:
-    """A table as Parquet bytes: same table and metadata, same bytes (no timestamps)."""
-    if metadata:
-        table = table.replace_schema_metadata({k: str(v) for k, v in metadata.items()})
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", row_group_size=1 << 20)
-    return sink.getvalue().to_pybytes()
-
-
 # ---- Ctrl-C, deferred ---------------------------------------------------------------------
 class _InterruptState:
     depth = 0  # nesting of deferred_interrupts() in the main thread
@@ -706,8 +558,6 @@ def execute(
 
 
 def _execute(plan, od, executor, workers, progress) -> pa.Table:
-    from sim.progress import Progress
-
     tables: dict[int, pa.Table] = {}
     state = None
     if od is not None:
@@ -718,7 +568,6 @@ def _execute(plan, od, executor, workers, progress) -> pa.Table:
     bar = Progress(plan.runs, f"ensemble of {plan.runs}", enabled=progress)
     bar.update(sum(t.num_rows for t in tables.values()))
     arrays = plan.scenario.arrays()
-    static = plan.model != "eum"
 
     def finish(i: int, result: dict) -> None:
         table = _chunk_table(plan, i, result)
@@ -730,9 +579,7 @@ def _execute(plan, od, executor, workers, progress) -> pa.Table:
     def args(i: int):
         start, stop = plan.chunk_bounds(i)
         seeds = run_seeds(plan.seed, start, stop)
-        bargaining = plan.model in ("nbs", "alternating", "crisis")
-        extra = (plan.scenario, plan.model) if bargaining else ()
-        return (arrays, plan.spreads, seeds, plan.rounds, static, *extra)
+        return (plan.model, plan.scenario, arrays, plan.spreads, seeds, plan.rounds)
 
     own_pool = None
     try:
@@ -789,8 +636,6 @@ def finish_files(od: OutputDir, plan: Plan) -> None:
 
 def parquet_metadata(plan: Plan) -> dict:
     import numba
-
-    from sim import __version__
 
     return {
         "sim.root_seed": plan.seed,

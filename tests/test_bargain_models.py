@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import sim
 from sim.models.bargain import alternating, crisis, nash
-from sim.models.crisis import fearon_optimal_offer, win_probability
+from sim.models.fearon import fearon_optimal_offer, win_probability
 from sim.models.parties import parties, war
 from sim.scenario import validate_raw
 
@@ -715,7 +715,7 @@ def test_probabilities_stay_in_the_unit_interval(
 
 
 def test_wilson_interval_holds_the_estimate_at_the_ends():
-    from sim.models.bargain import wilson_interval
+    from sim.models.base import wilson_interval
 
     for n in range(1, 200):
         for k in range(n + 1):

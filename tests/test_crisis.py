@@ -1,4 +1,4 @@
-"""Crisis bargaining (sim.models.crisis, DESIGN 5.5).
+"""Crisis bargaining (sim.models.fearon, DESIGN 5.5).
 
 The defender's expected utility is recomputed here from the model's definition and maximised
 by brute force over a fine grid of offers; the closed form must match it.
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.models.crisis import (
+from sim.models.fearon import (
     bargaining_range,
     fearon_optimal_offer,
     side_capability,

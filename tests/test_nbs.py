@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.models.nbs import nash_bargaining, nash_objective
+from sim.models.nash_solution import nash_bargaining, nash_objective
 from sim.payoffs import utility
 
 

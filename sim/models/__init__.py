@@ -1,8 +1,22 @@
-"""Negotiation models: each module holds a model's parameters, defaults and the kernel it drives."""
+"""Negotiation models. Each module that holds a model exports ``MODEL`` (see
+:mod:`sim.models.base`); :data:`MODELS` collects them by name.
 
-from sim.models.trajectory import Trajectory
+A new model is one module here (its ``Params``, ``run``, ``batch`` and summaries) and
+one line below.
+"""
 
-MODELS = ("eum", "compromise", "median", "nbs", "alternating", "crisis")
-"""Models `sim run --model` accepts."""
+from sim.models import alternating, compromise, crisis, eum, median, nbs
+from sim.models.base import Model
 
-__all__ = ["MODELS", "Trajectory"]
+MODELS: dict[str, Model] = {
+    module.MODEL.name: module.MODEL for module in (eum, compromise, median, nbs, alternating, crisis)
+}
+"""The registry: every model `sim run --model` accepts, by name."""
+
+
+def get(name: str) -> Model:
+    """The model called ``name``; a ValueError lists the known ones."""
+    try:
+        return MODELS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown model {name!r}; expected one of: {', '.join(MODELS)}") from None

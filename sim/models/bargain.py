@@ -1,12 +1,12 @@
-"""The bargaining models on a scenario: Nash bargaining and alternating offers.
+"""Bargaining on a scenario: Nash bargaining and alternating offers between parties.
 
 Each function takes a :class:`~sim.scenario.Scenario` (and optionally its arrays,
 perturbed for an ensemble run) and returns plain records: what `summary.json`
-holds, plus tables for the round-by-round files. The numerics live in
-:mod:`sim.models.nbs`, :mod:`sim.models.contract`, :mod:`sim.kernels.bargaining`
-and :mod:`sim.models.crisis`; the parties and the war lottery in
-:mod:`sim.models.parties`; crisis bargaining on a scenario in :mod:`sim.models.war`
-(its functions are importable from here too).
+holds, plus the rows of the round-by-round files. The numerics live in
+:mod:`sim.models.nash_solution`, :mod:`sim.models.contract`, :mod:`sim.kernels.bargaining`
+and :mod:`sim.models.fearon`; the parties and the war lottery in
+:mod:`sim.models.parties`. The models built on them are :mod:`sim.models.nbs`,
+:mod:`sim.models.alternating` and :mod:`sim.models.crisis`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from sim.models.nbs import nash_bargaining
+from sim.kernels.bargaining import alternating_offers_first
+from sim.models.contract import contract_curve, position_at, share_bounds
+from sim.models.nash_solution import nash_bargaining
 from sim.models.parties import Parties, parties
 from sim.scenario import Scenario, ScenarioArrays
-from sim.scenario.schema import Strategy, strategy_of
+from sim.scenario.schema import STRATEGY_PRESETS, Strategy, strategy_of
 
 STRATEGY_CODES = {"hard_line": 0, "time_based": 1, "tit_for_tat": 2}
 
@@ -140,7 +141,6 @@ def nash(
 # ---- alternating offers ---------------------------------------------------------------
 def strategies_for(sc: Scenario, ids, given: dict | None = None) -> dict[str, Strategy]:
     """Each party's strategy: ``given`` (name or `Strategy`), else the scenario's, else linear."""
-    from sim.scenario.schema import STRATEGY_PRESETS
 
     given = given or {}
     if not isinstance(given, dict):
@@ -203,7 +203,6 @@ def haggle(
     points: int = 201,
 ) -> Haggle:
     """Resolve two parties, their contract curve, strategies and reservation shares."""
-    from sim.models.contract import contract_curve, share_bounds
 
     pt = parties(sc, ids, arrays, "alternating")
     if len(pt) != 2:
@@ -237,7 +236,7 @@ def alternating(
     arrays: ScenarioArrays | None = None,
     points: int = 201,
     table: bool = True,
-) -> tuple[dict, pd.DataFrame | None]:
+) -> tuple[dict, list[dict] | None]:
     """Alternating offers between two parties along their contract curve.
 
     The parties haggle over their Pareto frontier (:func:`sim.models.contract.contract_curve`),
@@ -252,9 +251,6 @@ def alternating(
     value_a, value_b`` (the offer's shares), ``utility.<party>`` (its utility),
     ``discounted.<party>``, ``accepted`` and the offer's position on each issue.
     """
-    from sim.kernels.bargaining import alternating_offers_first
-    from sim.models.contract import position_at
-
     h = haggle(sc, ids, strategies, first, deadline, arrays, points)
     pt, curve, strat, first, deadline = h.parties, h.curve, h.strategies, h.first, h.deadline
     A, B = pt.ids
@@ -304,7 +300,7 @@ def alternating(
         for k, iid in enumerate(pt.issue_ids):
             row[f"position.{iid}"] = float(x[k])
         rows.append(row)
-    frame = pd.DataFrame(rows) if table else None
+    frame = rows if table else None
     reached = rnd >= 0
     outcome = position_at(curve, float(share_a)) if reached else None
     # is there any point on the frontier both can accept?
@@ -343,19 +339,114 @@ def alternating(
     return record, frame
 
 
-# crisis bargaining lives in sim.models.war; its names stay reachable from here
-from sim.models.war import crisis, defender_offer, offer_limits, wilson_interval  # noqa: E402
+# ---- the bargaining models' shared interface ------------------------------------------
+@dataclass(frozen=True)
+class Bargain:
+    """One run of a bargaining model: its record (what ``summary.json`` reports), the
+    crisis layer (how the scenario's `[crisis]` war compares with the outcome, None
+    without one) and, for alternating offers, one row per round."""
 
-__all__ = [
-    "STRATEGY_CODES",
-    "Haggle",
-    "alternating",
-    "crisis",
-    "defender_offer",
-    "haggle",
-    "nash",
-    "offer_limits",
-    "strategies_for",
-    "wilson_interval",
-    "zone_of_agreement",
-]
+    record: dict
+    crisis: dict | None = None
+    rounds: list[dict] | None = None
+
+
+def party_ids(sc: Scenario, text: str | None, exactly: int | None = None) -> list[str] | None:
+    """``A,B,...`` as a list of actor or bloc ids (None when not given); a ValueError
+    names the id that is not one, or the count that is wrong."""
+    if text is None:
+        return None
+    ids = [p.strip() for p in text.split(",") if p.strip()] if isinstance(text, str) else list(text)
+    known = list(sc.actors) + list(sc.blocs)
+    for pid in ids:
+        if pid not in known:
+            raise ValueError(
+                f"parties {text}: unknown actor or bloc {pid!r}; expected ids from: "
+                f"{', '.join(known)}"
+            )
+    if len(set(ids)) != len(ids) or len(ids) < 2:
+        raise ValueError(f"parties {text}: expected at least two different ids")
+    if exactly is not None and len(ids) != exactly:
+        raise ValueError(f"parties {text}: alternating offers takes exactly two")
+    return ids
+
+
+def strategy_map(items) -> dict:
+    """``PARTY=NAME`` items (NAME a preset, ``time_based:EXPONENT`` or
+    ``tit_for_tat:FACTOR``) as ``{party: name or Strategy}``; a ValueError names a bad one."""
+    if isinstance(items, dict):
+        return dict(items)
+    out = {}
+    presets = ", ".join(STRATEGY_PRESETS)
+    for item in items or ():
+        pid, sep, spec = item.partition("=")
+        name, _, param = spec.partition(":")
+        pid, name, param = pid.strip(), name.strip(), param.strip()
+        if not sep or not pid or not name:
+            raise ValueError(f"--strategy {item}: expected PARTY=NAME, NAME one of: {presets}")
+        if pid in out:
+            raise ValueError(f"--strategy {item}: {pid} is given more than once; expected one each")
+        if not param:
+            if name not in STRATEGY_PRESETS:
+                raise ValueError(
+                    f"--strategy {item}: unknown strategy {name!r}; expected one of: {presets}, "
+                    "time_based:EXPONENT, tit_for_tat:FACTOR"
+                )
+            out[pid] = name
+            continue
+        try:
+            value = float(param)
+        except ValueError:
+            value = math.nan
+        if name == "time_based" and math.isfinite(value) and value > 0:
+            out[pid] = Strategy(kind="time_based", exponent=value)
+        elif name == "tit_for_tat" and math.isfinite(value) and 0 <= value <= 10:
+            out[pid] = Strategy(kind="tit_for_tat", factor=value)
+        else:
+            raise ValueError(
+                f"--strategy {item}: expected time_based:EXPONENT with EXPONENT > 0 "
+                "or tit_for_tat:FACTOR with FACTOR in [0, 10]"
+            )
+    return out
+
+
+def check_strategies(who, strategies: dict, first: str | None) -> None:
+    """Strategies are given for parties only, and ``first`` is one of them."""
+    for pid in strategies:
+        if pid not in who:
+            raise ValueError(
+                f"--strategy {pid}=...: {pid!r} is not a party; expected one of: {', '.join(who)}"
+            )
+    if first is not None and first not in who:
+        raise ValueError(f"--first {first}: expected one of the parties: {', '.join(who)}")
+
+
+def crisis_lines(cr: dict) -> list[str]:
+    """The crisis layer on the terminal: sides, ``p``, range, war or not, Fearon's offer."""
+    c, d = cr["challenger"], cr["defender"]
+    lo, hi = cr["bargaining_range"]
+    lines = [
+        f"crisis: {c} against {d}; P({c} wins) = {cr['p']:.3f}; "
+        f"bargaining range [{lo:.3f}, {hi:.3f}] ({c}'s share)"
+    ]
+    neg = cr["negotiation"]
+    what = "the negotiated outcome" if neg["reached"] else "the status quo (no agreement)"
+    share = "n/a" if neg["share"] is None else f"{neg['share']:.3f}"
+    lines.append(
+        f"  war is worth {cr['war_value_share'][c]:.3f} to {c}; {what} ({neg['model']}) "
+        f"{share}: {'war' if cr['war'] else 'no war'}"
+    )
+    f = cr.get("fearon")
+    if f is not None:
+        lines.append(
+            f"  {d}'s optimal offer with {c}'s cost private on [{f['cost_range'][0]:g}, "
+            f"{f['cost_range'][1]:g}]: {f['offer']:.3f}, P(war) = {f['p_war']:.3f}"
+        )
+        b = f["with_red_lines"]
+        offer = (
+            "no offer both sides' red lines allow"
+            if b["offer"] is None
+            else (f"offer {b['offer']:.3f}")
+        )
+        lines.append(f"  within the red lines: {offer}, P(war) = {b['p_war']:.3f}")
+    return lines

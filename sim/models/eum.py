@@ -1,14 +1,20 @@
-"""The expected-utility model's batch driver: whole rounds for all actors in one kernel call.
+"""Bueno de Mesquita's expected-utility model: actors challenge, compromise and give way
+round by round until nobody moves, a cycle repeats or the round limit is reached.
 
-The equations are in ``sim.kernels.eum``; the mesa driver is ``sim.abm``.
+The equations are in ``sim.kernels.eum``; :func:`run_kernel` runs whole rounds for all
+actors in one kernel call; the mesa driver is ``sim.abm.NegotiationModel``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.kernels import eum as _k
-from sim.models.trajectory import Trajectory
+from sim.models.base import parameter
+from sim.models.trajectory import PositionModel, Trajectory, forecast_batch
 from sim.scenario import ScenarioArrays
 
 
@@ -66,3 +72,84 @@ def expected_utility_matrix(arrays: ScenarioArrays, issue: int, positions=None):
         r,
     )
     return EU, r, P, mu
+
+
+def record_quantities(arrays: ScenarioArrays, trajectory: Trajectory) -> Trajectory:
+    """``trajectory`` with the round-start expected utilities and risk exponents of every
+    round it holds (see `Trajectory.expected_utility`), from the same kernel the run used."""
+    R1, m, n = trajectory.positions.shape
+    eu = np.empty((R1, m, n, n))
+    risk = np.empty((R1, m, n))
+    for r in range(R1):
+        for k in range(m):
+            EU, rk, _, _ = expected_utility_matrix(arrays, k, trajectory.positions[r, k])
+            eu[r, k] = EU
+            risk[r, k] = rk
+    return dataclasses.replace(trajectory, expected_utility=eu, risk=risk)
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the expected-utility model."""
+
+    focus: str | None = parameter(
+        None,
+        help="Actor whose view the quadrant chart shows (default: the first actor).",
+        metavar="ACTOR",
+        figure=True,
+    )
+
+
+class ExpectedUtility(PositionModel):
+    name = "eum"
+    summary = "Expected-utility model: challenges, compromises and capitulations round by round"
+    citation = (
+        "Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. "
+        "In European Community Decision Making, Yale University Press; Scholz, Calbert & "
+        "Smith (2011), Journal of Theoretical Politics 23(4)."
+    )
+    Params = Params
+    moves = True
+    mesa_driver = True
+
+    def check_figure_options(self, scenario, params) -> None:
+        if params.focus is not None and params.focus not in scenario.actors:
+            raise ValueError(
+                f"focus {params.focus}: unknown actor; expected one of: "
+                f"{', '.join(scenario.actors)}"
+            )
+
+    def run(self, scenario, params=None, rounds=None, trajectory=None, **how) -> Trajectory:
+        """The run's trajectory with its recorded quantities; ``trajectory`` is one a driver
+        (the mesa model) already stepped."""
+        arrays = scenario.arrays()
+        if trajectory is None:
+            trajectory = run_kernel(arrays, self.rounds_for(scenario, rounds))
+        return record_quantities(arrays, trajectory)
+
+    def batch(self, scenario, arrays, spreads, seeds, rounds):
+        return forecast_batch(scenario.issue_ids, arrays, spreads, seeds, rounds, static=False)
+
+    def stop_line(self, result) -> str:
+        return {
+            "limit": f"stopped at the round limit after {result.rounds} rounds",
+            "converged": f"converged: nobody moved in round {result.rounds}",
+            "cycle": f"cycle of {result.cycle_length} rounds found at round {result.rounds}; "
+            "the forecast is the mean over the cycle",
+        }[result.stopped]
+
+    def outputs(self, result) -> list:
+        """Beside ``rounds.csv`` and ``summary.json``: the events, the positions and the
+        quadrant chart from the focus actor's view."""
+        return [
+            ("table", "events.csv", "events"),
+            ("figure", "positions.png", "positions"),
+            ("figure", "quadrant.png", "quadrant", ("focus",)),
+        ]
+
+    def trajectory(self, arrays, rounds) -> Trajectory:
+        """A perturbed run's trajectory (positions only), for the runs an ensemble keeps."""
+        return run_kernel(arrays, rounds)
+
+
+MODEL = ExpectedUtility()

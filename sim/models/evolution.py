@@ -157,7 +157,7 @@ def fixation_probability(
     ``SeedSequence(seed).generate_state(runs, uint64)``, and go on until one type is
     left. A neutral mutant fixes with probability ``1 / population``.
     """
-    from sim.models.war import wilson_interval
+    from sim.models.base import wilson_interval
 
     a, names, w = _moran_inputs(payoff_matrix, intensity)
     idx = [_type_index(names, x, what) for x, what in ((mutant, "mutant"), (resident, "resident"))]

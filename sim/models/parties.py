@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.models.crisis import win_probability
+from sim.models.fearon import win_probability
 from sim.payoffs import normalised_salience
 from sim.scenario import Scenario, ScenarioArrays
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.kernels.baselines import compromise, weighted_median, weights
-from sim.kernels.eum import STOP_NAMES, final_forecast
+from sim.kernels.ensemble import run_chunk
+from sim.kernels.eum import STOP_CONVERGED, STOP_NAMES, final_forecast
+from sim.models.base import KERNEL_LOCK, Model, distribution_stats
+from sim.scenario import ScenarioArrays
+from sim.uncertainty import Spreads, perturb
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,12 @@ class Trajectory:
         ``"limit"``, ``"converged"`` or ``"cycle"``.
     cycle_length : int
         Rounds in the repeating cycle (1 when converged, 0 at the limit).
+    expected_utility : (rounds + 1, m, n, n) float64 or None
+        The expected-utility model's round-start ``EU[i, j]`` (i's expected utility of
+        challenging j) from each round's starting positions, recorded by the run for the
+        quadrant chart and the offers sent; None for models without it.
+    risk : (rounds + 1, m, n) float64 or None
+        The risk exponents the expected-utility model used at each round's start.
     """
 
     positions: np.ndarray
@@ -35,6 +46,8 @@ class Trajectory:
     clipped: np.ndarray
     stopped: str
     cycle_length: int
+    expected_utility: np.ndarray | None = None
+    risk: np.ndarray | None = None
 
     @property
     def rounds(self) -> int:
@@ -103,3 +116,159 @@ def forecast(capability, salience, trajectory: Trajectory):
         med,
     )
     return comp, med
+
+
+def static_trajectory(arrays: ScenarioArrays) -> Trajectory:
+    """A zero-round run: round 0 only, reported as converged (the baselines' run)."""
+    m, n = arrays.position.shape
+    return Trajectory(
+        positions=arrays.position.reshape(1, m, n).copy(),
+        events=np.zeros((0, m, n), dtype=np.int64),
+        senders=np.zeros((0, m, n), dtype=np.int64),
+        clipped=np.zeros((0, m, n), dtype=np.bool_),
+        stopped="converged",
+        cycle_length=1,
+    )
+
+
+def forecast_batch(
+    issue_ids, arrays: ScenarioArrays, sp: Spreads, seeds: np.ndarray, rounds: int, static: bool
+) -> dict:
+    """Perturbed runs of the expected-utility kernel (``rounds`` 0 and ``static`` for the
+    baselines), one per seed: ``rounds, stopped, cycle_length`` and per issue
+    ``ISSUE.compromise`` and ``ISSUE.median``, the run's final forecast."""
+    X, S, C = perturb(arrays, sp, seeds)
+    R = len(seeds)
+    m = X.shape[1]
+    comp, med = np.empty((R, m)), np.empty((R, m))
+    n_rounds = np.empty(R, dtype=np.int64)
+    stop = np.empty(R, dtype=np.int64)
+    cycle = np.empty(R, dtype=np.int64)
+    with KERNEL_LOCK:
+        run_chunk(
+            X, C, S, arrays.width, arrays.risk, float(arrays.Q), float(arrays.T),
+            np.ascontiguousarray(arrays.red_lo), np.ascontiguousarray(arrays.red_hi),
+            int(rounds), comp, med, n_rounds, stop, cycle,
+        )  # fmt: skip
+    if static:
+        stop[:] = STOP_CONVERGED
+        cycle[:] = 1
+    cols = {
+        "rounds": n_rounds,
+        "stopped": np.array([STOP_NAMES[s] for s in stop], dtype=object),
+        "cycle_length": cycle,
+    }
+    for k, iid in enumerate(issue_ids):
+        cols[f"{iid}.compromise"] = np.ascontiguousarray(comp[:, k])
+        cols[f"{iid}.median"] = np.ascontiguousarray(med[:, k])
+    return cols
+
+
+class PositionModel(Model):
+    """A model that moves (or keeps) positions: its outcome is a `Trajectory`, its
+    forecast the compromise and weighted median of the final state."""
+
+    ensemble_figure = "distribution"
+    keeps_trajectories = True
+
+    def trajectory(self, arrays: ScenarioArrays, rounds: int) -> Trajectory:
+        """A perturbed run's trajectory (positions), for the runs an ensemble keeps."""
+        raise NotImplementedError
+
+    def nominal(self, scenario, rounds: int) -> dict:
+        arrays = scenario.arrays()
+        comp, med = forecast(arrays.capability, arrays.salience, self.trajectory(arrays, rounds))
+        return {
+            iid: {"compromise": float(comp[k]), "median": float(med[k])}
+            for k, iid in enumerate(scenario.issue_ids)
+        }
+
+    def ensemble_summary(self, result) -> dict:
+        """An ensemble's summary: each forecast's distribution, the stop shares, the seeds."""
+        runs = result.runs
+        stopped = runs["stopped"].to_numpy()
+        per_issue = {}
+        for iid in result.scenario.issue_ids:
+            per_issue[iid] = {}
+            for kind in ("compromise", "median"):
+                stats = distribution_stats(runs[f"{iid}.{kind}"])
+                stats["unperturbed"] = result.baseline[iid][kind]
+                per_issue[iid][kind] = stats
+        return {
+            "scenario": result.scenario.name,
+            "model": self.name,
+            "runs": result.n_runs,
+            "root_seed": result.root_seed,
+            "round_limit": int(result.metadata.get("sim.round_limit", 0)),
+            "share_converged": float(np.mean(stopped == "converged")),
+            "share_cycle": float(np.mean(stopped == "cycle")),
+            "share_limit": float(np.mean(stopped == "limit")),
+            "mean_rounds": float(runs["rounds"].mean()),
+            "uncertainty": result.uncertainty,
+            "forecast": per_issue,
+            "scenario_hash": result.metadata["sim.scenario_hash"],
+        }
+
+    def ensemble_lines(self, result, s: dict) -> list[str]:
+        lines = [
+            f"{result.scenario.name}: {s['runs']} runs of {s['model']}, root seed "
+            f"{s['root_seed']}; converged {s['share_converged']:.1%}, cycle "
+            f"{s['share_cycle']:.1%}, round limit {s['share_limit']:.1%}"
+        ]
+        header = (
+            f"{'issue':<16} {'compromise: mean':>16} {'5%':>7} {'95%':>7}   "
+            f"{'median: mean':>12} {'5%':>7} {'95%':>7}"
+        )
+        lines += [header, "-" * len(header)]
+        for iid, f in s["forecast"].items():
+            c, m = f["compromise"], f["median"]
+            lines.append(
+                f"{iid[:16]:<16} {c['mean']:>16.2f} {c['p5']:>7.2f} {c['p95']:>7.2f}   "
+                f"{m['mean']:>12.2f} {m['p5']:>7.2f} {m['p95']:>7.2f}"
+            )
+        return lines
+
+    def ensemble_html(self, result, s: dict) -> str:
+        rows = []
+        for iid, kinds in s["forecast"].items():
+            c, m = kinds["compromise"], kinds["median"]
+            rows.append(
+                f"<tr><th>{html.escape(iid)}</th><td>{c['mean']:.2f}</td>"
+                f"<td>{c['p5']:.2f} - {c['p95']:.2f}</td>"
+                f"<td>{m['mean']:.2f}</td><td>{m['p5']:.2f} - {m['p95']:.2f}</td>"
+                f"<td>{c['unperturbed']:.2f} / {m['unperturbed']:.2f}</td></tr>"
+            )
+        return (
+            f"<p><b>{html.escape(result.scenario.name)}</b>: ensemble of {result.n_runs} runs "
+            f"(model {html.escape(self.name)}, root seed {result.root_seed}); "
+            f"converged {s['share_converged']:.0%}, cycles {s['share_cycle']:.0%}</p>"
+            "<table><tr><th>issue</th><th>compromise: mean</th><th>5-95%</th>"
+            "<th>median: mean</th><th>5-95%</th><th>unperturbed</th></tr>"
+            + "".join(rows)
+            + "</table>"
+        )
+
+    def lines(self, result) -> list[str]:
+        """A run on the terminal: the forecast per issue at the start and the end."""
+        fc = result.forecast()
+        sc = result.scenario
+        lines = [f"{sc.name}: model {self.name}, {len(sc.actors)} actors, {len(sc.issues)} issues"]
+        header = (
+            f"{'issue':<16} {'start: comp.':>12} {'median':>8}   "
+            f"{'forecast: comp.':>15} {'median':>8}"
+        )
+        lines += [header, "-" * len(header)]
+        for iid, row in fc.iterrows():
+            lines.append(
+                f"{iid[:16]:<16} {row.initial_compromise:>12.2f} {row.initial_median:>8.2f}   "
+                f"{row.compromise:>15.2f} {row['median']:>8.2f}"
+            )
+        lines.append(self.stop_line(result))
+        return lines
+
+    def stop_line(self, result) -> str:
+        return "static baseline: no rounds"
+
+    def outputs(self, result) -> list:
+        """A run's files beside ``rounds.csv`` and ``summary.json``."""
+        return [("figure", "positions.png", "positions")]

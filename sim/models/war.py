@@ -2,7 +2,7 @@
 
 :func:`crisis` puts the scenario's ``[crisis]`` war lottery
 (:func:`sim.models.parties.war`) beside Fearon's closed forms
-(:mod:`sim.models.crisis`), the offers the red lines allow, and the outcome of a
+(:mod:`sim.models.fearon`), the offers the red lines allow, and the outcome of a
 negotiation (:mod:`sim.models.bargain`); :func:`defender_offer` is also what each
 run of a crisis ensemble decides with.
 """
@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from sim.models.crisis import bargaining_range
+from sim.models.bargain import alternating, nash
+from sim.models.fearon import bargaining_range, fearon_optimal_offer
 from sim.models.parties import War, party_arrays, war
 from sim.scenario import Scenario, ScenarioArrays
 
@@ -65,7 +66,7 @@ def defender_offer(
     defender offers the ``x`` in ``feasible`` that maximises Fearon's
     ``F(x) (1 - x) + (1 - F(x)) (1 - p - c_D)``, ``F(x) = P(x >= p - c_C)``, preferring
     peace on ties; with nothing binding this is
-    :func:`sim.models.crisis.fearon_optimal_offer`. If no feasible offer is one the
+    :func:`sim.models.fearon.fearon_optimal_offer`. If no feasible offer is one the
     challenger may accept, or when offering none and letting the fallback stand
     (at the risk of war) is worth more to the defender, ``offer`` is None. War comes
     when the war is worth more to the challenger than both the offer it may accept
@@ -152,8 +153,6 @@ def crisis(
     ``alternating`` or ``status_quo``): the challenger fights when the war is worth
     more to it than that outcome.
     """
-    from sim.models.bargain import alternating, nash
-    from sim.models.crisis import fearon_optimal_offer
 
     cr = sc.crisis
     if cr is None:
@@ -236,17 +235,3 @@ def crisis(
 def _positions(w: War, share: float, arrays: ScenarioArrays) -> dict:
     x = w.offer_point(share)
     return {arrays.issue_ids[k]: float(x[k]) for k in w.contested}
-
-
-def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion ``k / n`` (95% by default)."""
-    if n <= 0:
-        return (0.0, 1.0)
-    phat = k / n
-    den = 1.0 + z * z / n
-    centre = (phat + z * z / (2 * n)) / den
-    half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / den
-    # exact at the ends (rounding would leave 1e-17 above 0 or below 1)
-    lo = 0.0 if k == 0 else max(0.0, min(centre - half, phat))
-    hi = 1.0 if k == n else min(1.0, max(centre + half, phat))
-    return (lo, hi)

@@ -17,6 +17,7 @@ title) and 24 x 32 inches; a note on the figure says what it leaves out.
 """
 
 from sim.plot._base import close, returned
+from sim.plot.agreements import run_bargaining_range, run_offers, run_zone
 from sim.plot.bargaining import bargaining_range, offers, zone
 from sim.plot.ensembles import (
     agreement_distribution,
@@ -27,14 +28,17 @@ from sim.plot.ensembles import (
 from sim.plot.games import evolution, payoff_heatmap, repeated_moves, tournament_ranking
 from sim.plot.runs import positions, quadrant
 from sim.plot.sweeps import sweep_heatmap, sweep_lines, sweep_war_heatmap, sweep_war_lines
+from sim.results.base import Figure
 
 __all__ = [
+    "FIGURES",
     "agreement_distribution",
     "bargaining_range",
     "close",
     "distribution",
     "ensemble_trajectories",
     "evolution",
+    "figure",
     "offers",
     "payoff_heatmap",
     "positions",
@@ -49,7 +53,43 @@ __all__ = [
     "zone",
 ]
 
+
+def figure(result, name: str | None = None, ax=None, **options):
+    """Draw one of ``result``'s figures: ``name`` (a key of `FIGURES`), else the first one
+    it writes (a run's positions, a bargaining run's agreement, offers or bargaining range,
+    an ensemble's distribution).
+
+    Examples
+    --------
+    >>> import sim, sim.plot
+    >>> fig = sim.plot.figure(sim.run("ec_example_scholz2011", rounds=2))
+    >>> sim.plot.close(fig)
+    """
+
+    if name is None:
+        wanted = [p for _, p in result.outputs() if isinstance(p, Figure)]
+        if not wanted:
+            raise ValueError(f"{type(result).__name__} has no figure")
+        name, options = wanted[0].name, {**wanted[0].options, **options}
+    if name not in FIGURES:
+        raise ValueError(f"unknown figure {name!r}; expected one of: {', '.join(FIGURES)}")
+    return FIGURES[name](result, ax=ax, **options)
+
+
 for _name in __all__:
-    if _name != "close":
+    if _name not in ("close", "FIGURES", "figure"):
         globals()[_name] = returned(globals()[_name])
 del _name
+
+FIGURES = {
+    "positions": positions,
+    "quadrant": quadrant,
+    "distribution": distribution,
+    "agreement_distribution": agreement_distribution,
+    "war_distribution": war_distribution,
+    "ensemble_trajectories": ensemble_trajectories,
+    "zone": returned(run_zone),
+    "offers": returned(run_offers),
+    "bargaining_range": returned(run_bargaining_range),
+}
+"""Every figure a result can list in its outputs, by name: ``FIGURES[name](result, **options)``."""

@@ -116,9 +116,13 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
     ``y = -x`` and by capitulation beyond it. Beyond 24 other actors only the most
     capable 24 points are named.
     """
-    from sim.models.eum import expected_utility_matrix
-
     sc = result.scenario
+    eu = result.trajectory.expected_utility
+    if eu is None:
+        raise ValueError(
+            f"the quadrant chart needs the expected utilities a run of the eum model records; "
+            f"model {result.model} has none"
+        )
     ids = list(sc.actor_ids)
     if focus not in ids:
         raise ValueError(f"unknown actor {_label(focus)!r}; expected one of: {_choices(ids)}")
@@ -132,10 +136,10 @@ def quadrant(result, focus: str, issue: str | None = None, ax=None, round: int =
     others = [j for j in range(len(ids)) if j != f]
     named = set(_kept(len(others), arrays.capability[others], limit=_MAX_POINT_NAMES))
     who = _label(focus, 20)
-    pos = result.trajectory.positions[min(round, result.rounds)]
+    at = min(round, result.rounds)
     for a, iid in zip(axes, chosen, strict=True):
         k = sc.issue_ids.index(iid)
-        EU, _, _, _ = expected_utility_matrix(arrays, k, pos[k])
+        EU = eu[at, k]
         xs = np.array([EU[f, j] for j in others])
         ys = np.array([EU[j, f] for j in others])
         lim = max(0.1, float(np.max(np.abs(np.concatenate([xs, ys])))) * 1.15)

@@ -1,22 +1,14 @@
-"""Result objects: tidy tables, summaries, files (written atomically) and notebook display.
+"""Results as data: tidy tables, summaries (strict JSON), text and notebook display.
 
-The modules: ``runs`` (:class:`RunResult`, :func:`scenario_html`), ``ensembles``
-(:class:`EnsembleResult`), ``bargaining`` (:class:`BargainResult`) and ``_files``
-(:func:`write_atomic`, :func:`figure_bytes`).
+``runs`` (:class:`RunResult`: one run of eum or a baseline), ``bargaining``
+(:class:`BargainResult`: one run of nbs, alternating or crisis), ``ensembles``
+(:class:`EnsembleResult`) and ``base`` (`Figure`, the figures a result lists). What a
+result writes, it lists with ``outputs()``; `sim.save.write` writes it.
 """
 
-from sim.results._files import figure_bytes, write_atomic
-from sim.results.bargaining import BARGAINING_MODELS, BargainResult
-from sim.results.ensembles import PERCENTILES, EnsembleResult
-from sim.results.runs import RunResult, scenario_html
+from sim.results._files import figure_bytes  # until the games write through sim.save
+from sim.results.bargaining import BargainResult
+from sim.results.ensembles import EnsembleResult
+from sim.results.runs import RunResult
 
-__all__ = [
-    "BARGAINING_MODELS",
-    "PERCENTILES",
-    "BargainResult",
-    "EnsembleResult",
-    "RunResult",
-    "figure_bytes",
-    "scenario_html",
-    "write_atomic",
-]
+__all__ = ["BargainResult", "EnsembleResult", "RunResult", "figure_bytes"]

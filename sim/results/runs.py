@@ -1,19 +1,18 @@
-"""One run of a position-moving model (eum, compromise, median), and a scenario as HTML."""
+"""One run of a model that moves (or keeps) positions: eum and the baselines."""
 
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim import __version__
 from sim.kernels.eum import EVENT_NAMES
+from sim.models import MODELS
 from sim.models.trajectory import Trajectory, baseline_forecasts, forecast
-from sim.outputs import write_files
-from sim.results._files import figure_bytes, source_inputs
+from sim.results.base import Figure
 from sim.scenario import Scenario
 
 
@@ -93,26 +92,19 @@ class RunResult:
 
         Each round the expected-utility model derives every actor's exponent from its
         security (or takes the fixed ``[payoffs] risk``), in [0.5, 2]: 1 is
-        risk-neutral, above 1 risk-averse. Recomputed from each round's starting
-        positions with the kernel the run used; the baselines have none (empty).
+        risk-neutral, above 1 risk-averse. Recorded by the run from each round's
+        starting positions; models without them (the baselines) give an empty table.
         """
-        from sim.models.eum import expected_utility_matrix
-
         t = self.trajectory
         R, m, n = t.events.shape
-        if self.model != "eum" or R == 0:
+        if t.risk is None or R == 0:
             return pd.DataFrame({"round": [], "issue": [], "actor": [], "risk": []})
-        arrays = self.scenario.arrays()
-        out = np.empty((R, m, n))
-        for r in range(R):
-            for k in range(m):
-                out[r, k] = expected_utility_matrix(arrays, k, t.positions[r, k])[1]
         return pd.DataFrame(
             {
                 "round": np.repeat(np.arange(1, R + 1), m * n),
                 "issue": np.tile(np.repeat(np.array(self.scenario.issue_ids, dtype=object), n), R),
                 "actor": np.tile(np.array(self.scenario.actor_ids, dtype=object), R * m),
-                "risk": out.reshape(-1),
+                "risk": t.risk[:R].reshape(-1),
             }
         )
 
@@ -120,22 +112,18 @@ class RunResult:
         """(rounds, m, n) int64: how many offers (challenges) each actor made in each round.
 
         Actor i challenges j when its expected utility of doing so is positive and j
-        stands elsewhere (``sim.kernels.eum.actor_decision``); recomputed from each
-        round's starting positions with the same kernel the run used.
+        stands elsewhere (``sim.kernels.eum.actor_decision``); read from the expected
+        utilities the run recorded at each round's start (zero for models without them).
         """
-        from sim.models.eum import expected_utility_matrix
-
         t = self.trajectory
         R, m, n = t.events.shape
         out = np.zeros((R, m, n), dtype=np.int64)
-        if self.model != "eum":
+        if t.expected_utility is None:
             return out
-        arrays = self.scenario.arrays()
         for r in range(R):
-            for k in range(m):
-                x = t.positions[r, k]
-                EU, *_ = expected_utility_matrix(arrays, k, x)
-                out[r, k] = ((EU > 0.0) & (x[None, :] != x[:, None])).sum(axis=1)
+            x = t.positions[r]
+            EU = t.expected_utility[r]
+            out[r] = ((EU > 0.0) & (x[:, None, :] != x[:, :, None])).sum(axis=2)
         return out
 
     def events(self) -> pd.DataFrame:
@@ -164,8 +152,6 @@ class RunResult:
 
     def summary(self) -> dict:
         """What ``summary.json`` holds."""
-        from sim import __version__
-
         fc = self.forecast()
         arrays = self.scenario.arrays()
         risk = self.scenario.payoffs.risk
@@ -199,52 +185,30 @@ class RunResult:
             "sim_version": __version__,
         }
 
+    def lines(self) -> list[str]:
+        """The run as lines of text, as ``sim run`` prints it."""
+        return self.spec.lines(self)
+
+    @property
+    def spec(self):
+        """The model (see `sim.models.MODELS`)."""
+        return MODELS[self.model]
+
     # ---- files
-    def write(self, out: str | Path, focus: str | None = None) -> list[Path]:
-        """Write ``rounds.csv``, ``events.csv``, ``summary.json``, ``positions.png`` and,
-        for the expected-utility model, ``quadrant.png`` from ``focus``'s view.
-
-        Every file is made in memory first and written only once all are ready, each
-        atomically, into a folder sim owns (see :mod:`sim.outputs`)."""
-        from sim import plot
-
-        files = {
-            "rounds.csv": self.trajectories().to_csv(
-                index=False, float_format="%.17g", lineterminator="\n"
-            ),
-            "summary.json": json.dumps(self.summary(), indent=2, allow_nan=False) + "\n",
-        }
-        if self.model == "eum":
-            files["events.csv"] = self.events().to_csv(index=False, lineterminator="\n")
-        fig = plot.positions(self)
-        try:
-            files["positions.png"] = figure_bytes(fig)
-        finally:
-            plot.close(fig)
-        if self.model == "eum":
-            fig = plot.quadrant(self, focus or self.scenario.actor_ids[0])
-            try:
-                files["quadrant.png"] = figure_bytes(fig)
-            finally:
-                plot.close(fig)
-        return write_files(out, files, inputs=source_inputs(self.source))
-
-    # ---- display
-    def plot(self, issue: str | None = None, ax=None):
-        """Positions by round with the forecast marked (see :func:`sim.plot.positions`)."""
-        from sim import plot
-
-        return plot.positions(self, issue=issue, ax=ax)
-
-    def plot_quadrant(
-        self, focus: str | None = None, issue: str | None = None, ax=None, round: int = 0
-    ):
-        """The expected-utility quadrant chart from ``focus``'s view at ``round``."""
-        from sim import plot
-
-        return plot.quadrant(
-            self, focus or self.scenario.actor_ids[0], issue=issue, ax=ax, round=round
-        )
+    def outputs(self, focus: str | None = None) -> list:
+        """The files of the run (see `sim.save`): ``rounds.csv``, ``summary.json`` and the
+        model's tables and figures (for the expected-utility model ``events.csv``,
+        ``positions.png`` and ``quadrant.png`` from ``focus``'s view, the first actor's by
+        default)."""
+        out = [("rounds.csv", self.trajectories()), ("summary.json", self.summary())]
+        figure_options = {"focus": focus or self.scenario.actor_ids[0]}
+        for kind, name, what, *takes in self.spec.outputs(self):
+            if kind == "table":
+                out.append((name, getattr(self, what)()))
+            else:
+                wanted = {k: figure_options[k] for k in (takes[0] if takes else ())}
+                out.append((name, Figure(what, wanted)))
+        return out
 
     def __repr__(self) -> str:
         return (
@@ -258,51 +222,3 @@ class RunResult:
             f"{self.rounds} rounds, stopped: {html.escape(self.stopped)}</p>"
         )
         return head + self.forecast().to_html(float_format=lambda v: f"{v:.2f}")
-
-
-def scenario_html(sc: Scenario) -> str:
-    """A compact HTML view of a scenario: actors by issue (position / salience, and the
-    red line where there is one), the status quo, the blocs and the other sections."""
-    rows = []
-
-    def cell(actor, iid):
-        text = f"{actor.position[iid]:g} / {actor.salience[iid]:.2f}"
-        red = actor.red_line.get(iid)
-        if red is not None:
-            text += f" <small>[{red[0]:g}, {red[1]:g}]</small>"
-        return f"<td>{text}</td>"
-
-    for aid, actor in sc.actors.items():
-        cells = "".join(cell(actor, i) for i in sc.issue_ids)
-        rows.append(
-            f"<tr><th>{html.escape(aid)}</th><td>{html.escape(actor.name)}</td>"
-            f"<td>{actor.capability:g}</td>{cells}</tr>"
-        )
-    sq = "".join(
-        f"<td>{'' if i.status_quo is None else f'{i.status_quo:g}'}</td>" for i in sc.issues
-    )
-    rows.append(f"<tr><th>status quo</th><td></td><td></td>{sq}</tr>")
-    head = "".join(f"<th>{html.escape(i)}</th>" for i in sc.issue_ids)
-    blocs = "".join(
-        f"<li>{html.escape(bid)} ({html.escape(b.rule)}): {html.escape(', '.join(b.members))}</li>"
-        for bid, b in sc.blocs.items()
-    )
-    extra = []
-    if sc.crisis is not None:
-        c = sc.crisis
-        extra.append(
-            f"crisis: {html.escape(c.challenger)} against {html.escape(c.defender)} over "
-            f"{html.escape(', '.join(c.contested))}"
-        )
-    if sc.bargaining.parties:
-        extra.append(f"bargaining: {html.escape(', '.join(sc.bargaining.parties))}")
-    if sc.game is not None and sc.game.dyads:
-        pairs = ", ".join("-".join(d.actors) for d in sc.game.dyads)
-        extra.append(f"repeated games: {html.escape(pairs)}")
-    return (
-        f"<p><b>{html.escape(sc.name)}</b>: {len(sc.actors)} actors, {len(sc.issues)} issues "
-        "(cells: position / salience [red line])</p>"
-        f"<table><tr><th>id</th><th>name</th><th>capability</th>{head}</tr>{''.join(rows)}</table>"
-        + (f"<p>Blocs:</p><ul>{blocs}</ul>" if blocs else "")
-        + (f"<p>{'; '.join(extra)}</p>" if extra else "")
-    )

@@ -116,38 +116,33 @@ MAX_BARGAINING_PARTIES = MAX_ACTORS
 """Parties of the Nash bargaining solution (it runs in Python per party; without
 ``[bargaining] parties`` it takes every actor): no tighter than the actors' limit."""
 
-BARGAINING_MODELS = ("nbs", "alternating", "crisis")
-
-
-def check_size(scenario, model: str, rounds: int | None = None) -> list[tuple[str, str]]:
+def check_size(
+    scenario, model: str, rounds: int | None = None, deadline: bool = False, parties: int = 0
+) -> list[tuple[str, str]]:
     """Problems (field, message) that make ``scenario`` too large for ``model``.
 
     The limits every model shares are checked at load; this adds what depends on the
     model and the round limit about to be used (``rounds``: ``--rounds``, else None
-    for the scenario's own): the rounds within [0, 10,000] (for alternating offers,
-    whose rounds are the deadline, at least 1), and the parties of the bargaining
-    models (the named ``[bargaining] parties``, else every actor for the Nash
-    solution) within :data:`MAX_BARGAINING_PARTIES`. An empty list means the model
-    may run it.
+    for the scenario's own): the rounds within [0, 10,000] (at least 1 when they are a
+    ``deadline``, as for alternating offers), and the ``parties`` a bargaining model
+    bargains among (the named ``[bargaining] parties``, else its default) within
+    :data:`MAX_BARGAINING_PARTIES`. An empty list means the model may run it.
     """
     problems: list[tuple[str, str]] = []
-    least = 1 if model == "alternating" else 0
+    least = 1 if deadline else 0
     if rounds is not None and not least <= rounds <= MAX_ROUNDS:
         problems.append(
             ("--rounds", f"expected {least} to {MAX_ROUNDS:,} rounds for {model}, got {rounds}")
         )
-    if model in BARGAINING_MODELS:
-        named = scenario.bargaining.parties
-        count = len(named) if named else (len(scenario.actors) if model == "nbs" else 2)
-        if count > MAX_BARGAINING_PARTIES:
-            field = "bargaining.parties" if named else "actors"
-            problems.append(
-                (
-                    field,
-                    f"model {model} bargains among {count:,} parties; it takes at most "
-                    f"{MAX_BARGAINING_PARTIES:,}",
-                )
+    if parties > MAX_BARGAINING_PARTIES:
+        field = "bargaining.parties" if scenario.bargaining.parties else "actors"
+        problems.append(
+            (
+                field,
+                f"model {model} bargains among {parties:,} parties; it takes at most "
+                f"{MAX_BARGAINING_PARTIES:,}",
             )
+        )
     return problems
 
 

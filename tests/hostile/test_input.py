@@ -288,8 +288,11 @@ def test_check_size_names_the_per_model_bounds(tmp_path):
     sc = load_scenario(write(tmp_path, BASE))
     assert limits.check_size(sc, "eum", 30) == []
     assert limits.check_size(sc, "nbs", None) == []
-    (field, message), *_ = limits.check_size(sc, "alternating", 0)
+    (field, message), *_ = limits.check_size(sc, "alternating", 0, deadline=True)
     assert field == "--rounds" and "alternating" in message
+    assert limits.check_size(sc, "eum", 0) == []
+    (field, message), *_ = limits.check_size(sc, "nbs", None, parties=limits.MAX_ACTORS + 1)
+    assert field == "actors" and f"{limits.MAX_ACTORS + 1:,} parties" in message
     (field, message), *_ = limits.check_size(sc, "eum", limits.MAX_ROUNDS + 1)
     assert "10,000" in message
 

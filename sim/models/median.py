@@ -1,0 +1,15 @@
+"""The median baseline: nobody moves; the forecast is the position of the weighted median
+voter (capability times salience)."""
+
+from __future__ import annotations
+
+from sim.models.compromise import Static
+
+
+class Median(Static):
+    name = "median"
+    summary = "Median baseline: the capability- and salience-weighted median position"
+    citation = "Black, D. (1948). On the rationale of group decision-making. JPE 56(1)."
+
+
+MODEL = Median()

@@ -10,7 +10,6 @@ import pytest  # noqa: E402
 
 import sim  # noqa: E402
 from sim import plot  # noqa: E402
-from sim.models.eum import expected_utility_matrix  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -37,15 +36,34 @@ def test_positions_on_a_given_ax(result):
 
 
 def test_quadrant_points_are_the_expected_utilities(result):
-    fig, ax = plt.subplots()
-    plot.quadrant(result, "USA", issue="enlargement", ax=ax)
-    offsets = ax.collections[0].get_offsets()
-    EU, *_ = expected_utility_matrix(result.scenario.arrays(), 0)
-    f = result.scenario.actor_ids.index("USA")
-    others = [j for j in range(len(result.scenario.actors)) if j != f]
-    np.testing.assert_allclose(offsets[:, 0], EU[f, others])
-    np.testing.assert_allclose(offsets[:, 1], EU[others, f])
-    plt.close(fig)
+    """Each other actor j is the point (EU of USA challenging j, EU of j challenging USA) on
+    the positions of the round shown, as the plain-Python reference (tests/reference.py)
+    computes them from the scenario's arrays."""
+    from tests import reference as ref
+
+    sc = result.scenario
+    a = sc.arrays()
+    k = sc.issue_ids.index("enlargement")
+    f = sc.actor_ids.index("USA")
+    others = [j for j in range(len(sc.actors)) if j != f]
+    history, *_ = ref.eum_run(
+        a.position, a.capability, a.salience, a.width, a.risk, a.Q, a.T, a.red_lo, a.red_hi, 1
+    )
+    assert history[0][k] != history[1][k]  # the two rounds shown differ
+    for shown in (0, 1):
+        EU = ref.round_quantities(
+            history[shown][k], a.capability, a.salience[k], float(a.width[k]), a.risk, a.Q, a.T
+        )["EU"]
+        fig, ax = plt.subplots()
+        plot.quadrant(result, "USA", issue="enlargement", ax=ax, round=shown)
+        offsets = ax.collections[0].get_offsets()
+        np.testing.assert_allclose(
+            offsets[:, 0], [EU[f][j] for j in others], rtol=1e-12, atol=1e-12
+        )
+        np.testing.assert_allclose(
+            offsets[:, 1], [EU[j][f] for j in others], rtol=1e-12, atol=1e-12
+        )
+        plt.close(fig)
 
 
 def test_unknown_focus_and_issue_are_errors(result):

@@ -8,23 +8,31 @@
 [199.0, 204.0]
 """
 
+import importlib as _importlib
+
 __version__ = "0.1.0"
 
-from sim.abm import NegotiationModel  # noqa: E402
-from sim.abm.bargaining import AlternatingOffersModel  # noqa: E402
-from sim.abm.games import RepeatedGameModel, play  # noqa: E402
-from sim.experiment import ensemble, run  # noqa: E402
-from sim.grid import SweepResult, sweep  # noqa: E402
-from sim.models.games import evolve, play_match, tournament  # noqa: E402
-from sim.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
+_ATTRIBUTES = {
+    "AlternatingOffersModel": "sim.abm.bargaining",
+    "NegotiationModel": "sim.abm",
+    "RepeatedGameModel": "sim.abm.games",
+    "Scenario": "sim.scenario",
+    "ScenarioError": "sim.scenario",
+    "SweepResult": "sim.grid",
+    "ensemble": "sim.experiment",
+    "evolve": "sim.models.games",
+    "load_scenario": "sim.scenario",
+    "play": "sim.abm.games",
+    "play_match": "sim.models.games",
+    "run": "sim.experiment",
+    "sweep": "sim.grid",
+    "tournament": "sim.models.games",
+}
+"""Where each public name lives: imported on first use, so ``import sim`` loads nothing heavy."""
 
 __all__ = [
-    "AlternatingOffersModel",
-    "NegotiationModel",
-    "RepeatedGameModel",
     "Scenario",
-    "ScenarioError",
-    "SweepResult",
+    "NegotiationModel",
     "__version__",
     "ensemble",
     "evolve",
@@ -35,3 +43,16 @@ __all__ = [
     "sweep",
     "tournament",
 ]
+
+
+def __getattr__(name: str):
+    module = _ATTRIBUTES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_ATTRIBUTES))

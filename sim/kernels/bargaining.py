@@ -65,9 +65,8 @@ second specialisation.
 """
 
 import numpy as np
-from numba import njit, prange
 
-from sim.kernels import JIT, jit
+from sim.kernels import jit, jit_parallel, prange
 
 HARD_LINE = 0
 TIME_BASED = 1
@@ -433,7 +432,7 @@ def alternating_offers(
     )
 
 
-@njit(parallel=True, **JIT)
+@jit_parallel
 def batch_alternating_offers(
     strategy_a,
     param_a,

@@ -10,13 +10,12 @@ delete ``sim/kernels/__pycache__/*.nb[ic]`` or the kernel keeps running the old 
 """
 
 import numpy as np
-from numba import njit, prange
 
-from sim.kernels import JIT
+from sim.kernels import jit_parallel, prange
 from sim.kernels.eum import run_outcome
 
 
-@njit(parallel=True, **JIT)
+@jit_parallel
 def run_chunk(X, C, S, width, fixed_risk, Q, T, lo, hi, max_rounds, comp, med, rounds, stop, cycle):
     """Run the expected-utility model for every run of a chunk.
 

@@ -45,9 +45,8 @@ int seed compiles a second (int64) specialisation.
 """
 
 import numpy as np
-from numba import njit, prange
 
-from sim.kernels import JIT, jit
+from sim.kernels import jit, jit_parallel, prange
 
 C = 0
 D = 1
@@ -225,7 +224,7 @@ def match(code_a, param_a, code_b, param_b, pay, turns, noise, seed, actions_out
     return total_a, total_b
 
 
-@njit(parallel=True, **JIT)
+@jit_parallel
 def tournament(codes, params, pay, turns, noise, seeds, pair_i, pair_j, totals_out):
     """``M`` independent matches in parallel: strategy ``pair_i[m]`` (A) against ``pair_j[m]``.
 
@@ -368,7 +367,7 @@ def _types_left(counts):
     return alive
 
 
-@njit(parallel=True, **JIT)
+@jit_parallel
 def fixation(payoff, population, intensity, seeds, fixed_out):
     """Independent Moran runs, one mutant (type 0) among ``population - 1`` residents (type 1).
 

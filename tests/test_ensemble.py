@@ -270,28 +270,119 @@ def test_summary_equals_numpy_on_runs_parquet(base_dir):
     np.testing.assert_array_equal(unc["capability_cv"], spreads(sc).capability_cv)
 
 
+def reference_forecast(a, X, S, C, rounds):
+    """(rounds, stopped, cycle_length, {issue index: (compromise, median)}) of one run of the
+    plain-Python reference model (tests/reference.py) on the inputs X, S, C."""
+    history, n_rounds, stopped, cycle = reference.eum_run(
+        X, C, S, a.width, a.risk, a.Q, a.T, a.red_lo, a.red_hi, rounds
+    )
+    finals = history[-cycle:] if stopped == "cycle" else history[-1:]
+    forecast = {}
+    for k in range(len(a.width)):
+        w = reference.weights(C, S[k])
+        forecast[k] = (
+            float(np.mean([reference.compromise(state[k], w) for state in finals])),
+            float(np.mean([reference.weighted_median(state[k], w) for state in finals])),
+        )
+    return n_rounds, stopped, cycle, forecast
+
+
 def test_result_api(base_dir):
+    """The result holds the runs of runs.parquet; its distribution figure has one panel per
+    issue whose bars count the runs of the file in each bin, and whose marks stand at the
+    unperturbed forecast of the plain-Python reference model."""
+    from sim import plot
+
     sc = load_scenario()
     res = ens(sc, **BASE)
     assert res.n_runs == 300 and res.root_seed == 5
-    assert res.runs.equals(pq.read_table(base_dir / "runs.parquet").to_pandas())
-    fig = res.plot()
-    assert fig is not None
+    table = pq.read_table(base_dir / "runs.parquet").to_pandas()
+    assert res.runs.equals(table)
+    a = sc.arrays()
+    *_, unperturbed = reference_forecast(a, a.position, a.salience, a.capability, a.rounds)
+    fig = plot.distribution(res)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == len(sc.issue_ids)
+    for k, (ax, iid) in enumerate(zip(panels, sc.issue_ids, strict=True)):
+        bars = {c.patches[0].get_label(): c for c in ax.containers}  # hist labels a first bar
+        marks = {line.get_label(): line for line in ax.get_lines()}
+        for j, kind in enumerate(("compromise", "median")):
+            values = table[f"{iid}.{kind}"].to_numpy()
+            edges = [(p.get_x(), p.get_x() + p.get_width()) for p in bars[kind]]
+            heights = [p.get_height() for p in bars[kind]]
+            last = len(edges) - 1  # the last bin holds its right edge too
+            want = [
+                int(np.sum((values >= lo) & ((values < hi) | ((b == last) & (values == hi)))))
+                for b, (lo, hi) in enumerate(edges)
+            ]
+            assert heights == pytest.approx(want, abs=1e-9), (iid, kind)
+            assert sum(want) == 300, (iid, kind)  # every run is in a bar
+            x = marks[f"unperturbed {kind}"].get_xdata()
+            assert list(x) == pytest.approx([unperturbed[k][j]] * 2, rel=1e-12, abs=1e-12)
+    plot.close(fig)
     assert "EnsembleResult" in repr(res) and "300" in repr(res)
 
 
 # ---- same bytes whatever runs it --------------------------------------------------
 def runs_parquet_bytes(res) -> bytes:
-    """What ``res.write`` puts in runs.parquet (checked against the file just below)."""
+    """What ``res.write`` puts in runs.parquet (the tests below compare it with the file's bytes)."""
     return ensemble_module.parquet_bytes(res.table, res.metadata)
 
 
-def test_in_memory_bytes_are_the_file_bytes(base_bytes, base_dir):
-    res = ens(None, **BASE)
-    assert runs_parquet_bytes(res) == base_bytes
-    assert json.loads((base_dir / "summary.json").read_text()) == json.loads(
-        json.dumps(res.summary())
-    )
+def test_files_hold_the_reference_runs_and_their_statistics(tmp_path):
+    """`sim ensemble` writes in runs.parquet each run as the plain-Python reference model runs
+    it on that run's perturbed inputs, and in summary.json the statistics of those runs, the
+    spreads given on the command line and the reference's unperturbed forecast."""
+    from sim.cli import main
+
+    runs, seed, rounds = 12, 11, 10
+    kw = dict(position_sd=1.0, salience_sd=0.1, capability_cv=0.3)
+    out = tmp_path / "ens"
+    rc = main(["ensemble", EC, "--runs", str(runs), "--seed", str(seed), "--rounds", str(rounds),
+               "--position-sd", "1", "--salience-sd", "0.1", "--capability-cv", "0.3",
+               "--chunk-size", "5", "--quiet", "--out", str(out)])  # fmt: skip
+    assert rc == 0
+    table = pq.read_table(out / "runs.parquet").to_pandas()
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    sc = load_scenario(EC)
+    a = sc.arrays()
+    seeds = spawned_seeds(seed, runs)
+    assert table["run"].tolist() == list(range(runs)) and table["seed"].tolist() == seeds
+    X, S, C = perturbed(sc, seeds, **kw)
+    want = {f"{iid}.{kind}": [] for iid in sc.issue_ids for kind in ("compromise", "median")}
+    stops, n_rounds = [], []
+    for r in range(runs):
+        got = table.iloc[r]
+        n, stopped, cycle, forecast = reference_forecast(a, X[r], S[r], C[r], rounds)
+        assert (int(got["rounds"]), got["stopped"], int(got["cycle_length"])) == (n, stopped, cycle)
+        stops.append(stopped)
+        n_rounds.append(n)
+        for k, iid in enumerate(sc.issue_ids):
+            for j, kind in enumerate(("compromise", "median")):
+                assert got[f"{iid}.{kind}"] == pytest.approx(forecast[k][j], rel=1e-12, abs=1e-12)
+                want[f"{iid}.{kind}"].append(forecast[k][j])
+    assert summary["runs"] == runs and summary["root_seed"] == seed
+    assert summary["round_limit"] == rounds and summary["model"] == "eum"
+    for stop in ("converged", "cycle", "limit"):
+        assert summary[f"share_{stop}"] == pytest.approx(stops.count(stop) / runs)
+    assert summary["mean_rounds"] == pytest.approx(np.mean(n_rounds))
+    n = len(sc.actor_ids)
+    assert summary["uncertainty"] == {
+        "position_sd": [[1.0] * n],
+        "salience_sd": [[0.1] * n],
+        "capability_cv": [0.3] * n,
+    }
+    *_, unperturbed = reference_forecast(a, a.position, a.salience, a.capability, rounds)
+    for k, iid in enumerate(sc.issue_ids):
+        for j, kind in enumerate(("compromise", "median")):
+            v = np.array(want[f"{iid}.{kind}"])
+            got = summary["forecast"][iid][kind]
+            close = dict(rel=1e-12, abs=1e-12)
+            assert got["mean"] == pytest.approx(np.mean(v), **close)
+            assert got["std"] == pytest.approx(np.std(v, ddof=1), rel=1e-9, abs=1e-12)
+            for p, q in zip(PCTS, np.percentile(v, PCTS), strict=True):
+                assert got[f"p{p}"] == pytest.approx(q, **close), (iid, kind, p)
+            assert got["unperturbed"] == pytest.approx(unperturbed[k][j], **close)
 
 
 @pytest.mark.parametrize("chunk_size", [1, 37, 300, None])

@@ -309,6 +309,24 @@ def eum_run(X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds):
     return out["history"], out["rounds"], out["stopped"], out["cycle_length"]
 
 
+def final_forecast(history, stopped, cycle_length, c, S) -> list[tuple[float, float]]:
+    """Per issue, ``(compromise, weighted median)`` where a run ends: of its last state, or
+    the mean over the ``cycle_length`` states of the cycle it ends in.
+
+    ``history, stopped, cycle_length`` as :func:`eum_run` returns them; ``c`` (n,) and
+    ``S`` (m, n) the capabilities and saliences the run used.
+    """
+    finals = history[-cycle_length:] if stopped == "cycle" else history[-1:]
+    c, S = _floats(c), _matrix(S)
+    out = []
+    for k in range(len(S)):
+        w = weights(c, S[k])
+        comp = _add_up(compromise(state[k], w) for state in finals) / len(finals)
+        med = _add_up(weighted_median(state[k], w) for state in finals) / len(finals)
+        out.append((comp, med))
+    return out
+
+
 # ---- 5.6 repeated games -----------------------------------------------------
 # A match of two strategies with plain ints and lists, and the kernels' generator
 # (splitmix64) in Python ints; sim.kernels.games is held to it bit for bit.

@@ -271,20 +271,12 @@ def test_summary_equals_numpy_on_runs_parquet(base_dir):
 
 
 def reference_forecast(a, X, S, C, rounds):
-    """(rounds, stopped, cycle_length, {issue index: (compromise, median)}) of one run of the
-    plain-Python reference model (tests/reference.py) on the inputs X, S, C."""
+    """(rounds, stopped, cycle_length, forecast) of one run of the plain-Python reference
+    model (tests/reference.py) on the inputs X, S, C; forecast: (compromise, median) per issue."""
     history, n_rounds, stopped, cycle = reference.eum_run(
         X, C, S, a.width, a.risk, a.Q, a.T, a.red_lo, a.red_hi, rounds
     )
-    finals = history[-cycle:] if stopped == "cycle" else history[-1:]
-    forecast = {}
-    for k in range(len(a.width)):
-        w = reference.weights(C, S[k])
-        forecast[k] = (
-            float(np.mean([reference.compromise(state[k], w) for state in finals])),
-            float(np.mean([reference.weighted_median(state[k], w) for state in finals])),
-        )
-    return n_rounds, stopped, cycle, forecast
+    return n_rounds, stopped, cycle, reference.final_forecast(history, stopped, cycle, C, S)
 
 
 def test_result_api(base_dir):

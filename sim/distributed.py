@@ -309,6 +309,13 @@ def _local_cluster(workers: int):
         )
 
 
+def _cpu_count() -> int:
+    """The CPUs this process may run on."""
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
+
+
 @contextmanager
 def dask_executor(scheduler: str, workers: int | None = None, timeout: float | None = None):
     """A ``concurrent.futures.Executor`` on a dask cluster, closed on exit.
@@ -326,9 +333,7 @@ def dask_executor(scheduler: str, workers: int | None = None, timeout: float | N
 
     cluster = None
     if address == "local":
-        from sim.runner import cpu_count
-
-        cluster = _local_cluster(workers or min(2, cpu_count()))
+        cluster = _local_cluster(workers or min(2, _cpu_count()))
         try:
             client = Client(cluster, set_as_default=False)
         except BaseException:

@@ -21,8 +21,12 @@ from __future__ import annotations
 import io
 import os
 
+import matplotlib
 import solara
 
+from sim import plot
+from sim.abm import NegotiationModel
+from sim.results import RunResult
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.load import validate_raw
 from sim.scenario.overrides import apply_overrides
@@ -40,9 +44,6 @@ def changed(sc: Scenario, changes: dict) -> Scenario:
 
 def run_rounds(sc: Scenario, rounds: int):
     """The expected-utility run of ``sc`` stepped ``rounds`` times, as a RunResult."""
-    from sim.abm import NegotiationModel
-    from sim.results import RunResult
-
     model = NegotiationModel(sc, rounds=rounds)
     model.run_model()
     return RunResult(sc, "eum", model.trajectory(), rounds)
@@ -77,10 +78,6 @@ def figure_png(result, issue: str) -> bytes:
 
     Drawn with mathtext off, so a ``$`` in a name from the file is a dollar sign.
     """
-    import matplotlib
-
-    from sim import plot
-
     with matplotlib.rc_context({"text.parse_math": False}):
         fig = plot.positions(result, issue=issue)
         try:

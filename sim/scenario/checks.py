@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from sim.scenario.limits import MIN_SCALE_WIDTH, check_play
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import GAME_STRATEGIES, Scenario
 
 
 def _fmt(x: float) -> str:
@@ -184,8 +184,6 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
 
 def parse_game_strategy(text: str) -> tuple[str, float | None]:
     """``name`` or ``name:parameter`` -> (name, parameter or None); ValueError if bad."""
-    from sim.scenario.schema import GAME_STRATEGIES
-
     name, sep, param = text.partition(":")
     name = name.strip()
     if name not in GAME_STRATEGIES:

@@ -116,6 +116,7 @@ MAX_BARGAINING_PARTIES = MAX_ACTORS
 """Parties of the Nash bargaining solution (it runs in Python per party; without
 ``[bargaining] parties`` it takes every actor): no tighter than the actors' limit."""
 
+
 def check_size(
     scenario, model: str, rounds: int | None = None, deadline: bool = False, parties: int = 0
 ) -> list[tuple[str, str]]:

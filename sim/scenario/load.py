@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from sim.scenario.checks import check_references
 from sim.scenario.errors import ScenarioError
 from sim.scenario.limits import MAX_ID_LENGTH
+from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import ID_RULE, Scenario, id_problem
 
 SUFFIXES = (".toml", ".csv", ".json")
@@ -647,8 +648,6 @@ def load_scenario(
     ScenarioError
         Naming the file, the field and what was expected.
     """
-    from sim.scenario.overrides import apply_overrides
-
     path = resolve(name_or_path)
     raw = read_raw(path)
     if not overrides:

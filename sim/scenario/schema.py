@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
 from sim.scenario import limits
+from sim.scenario.display import scenario_html
 
 
 def id_problem(value: str) -> str | None:
@@ -521,8 +522,6 @@ class Scenario(_Strict):
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
-        from sim.results import scenario_html
-
         return scenario_html(self)
 
 

@@ -327,6 +327,35 @@ def final_forecast(history, stopped, cycle_length, c, S) -> list[tuple[float, fl
     return out
 
 
+# ---- the classic CSV scenario ---------------------------------------------------
+def classic_csv(path) -> dict:
+    """A scenario in the classic CSV (``Actor,Capability,Position,Salience``), read with the
+    csv module: one issue, named for the file's stem, whose scale runs from the smallest to
+    the largest position; saliences on 0-1 (divided by 100 when any exceeds 1).
+
+    Returns ``actors`` (names in file order), ``capability`` (n,), ``position`` and
+    ``salience`` (1, n), ``width`` (1,) and ``issue``; with no red lines, computed risk
+    exponents and Q = T = 1 this is what :func:`eum_run` needs.
+    """
+    import csv
+    from pathlib import Path
+
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = [row for row in csv.DictReader(f) if any(v.strip() for v in row.values())]
+    position = [float(row["Position"]) for row in rows]
+    salience = [float(row["Salience"]) for row in rows]
+    if any(v > 1.0 for v in salience):
+        salience = [v / 100.0 for v in salience]
+    return {
+        "issue": Path(path).stem,
+        "actors": [row["Actor"].strip() for row in rows],
+        "capability": [float(row["Capability"]) for row in rows],
+        "position": [position],
+        "salience": [salience],
+        "width": [max(position) - min(position)],
+    }
+
+
 # ---- 5.6 repeated games -----------------------------------------------------
 # A match of two strategies with plain ints and lists, and the kernels' generator
 # (splitmix64) in Python ints; sim.kernels.games is held to it bit for bit.

@@ -20,13 +20,13 @@ _ATTRIBUTES = {
     "ScenarioError": "sim.scenario",
     "SweepResult": "sim.grid",
     "ensemble": "sim.experiment",
-    "evolve": "sim.models.games",
+    "evolve": "sim.games",
     "load_scenario": "sim.scenario",
-    "play": "sim.abm.games",
-    "play_match": "sim.models.games",
+    "play": "sim.games",
+    "play_match": "sim.games",
     "run": "sim.experiment",
     "sweep": "sim.grid",
-    "tournament": "sim.models.games",
+    "tournament": "sim.games",
 }
 """Where each public name lives: imported on first use, so ``import sim`` loads nothing heavy."""
 

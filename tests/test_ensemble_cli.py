@@ -53,10 +53,61 @@ def one_thread(tmp_path_factory):
     return out
 
 
-def test_writes_the_three_files(one_thread):
-    for name in ("runs.parquet", "summary.json", "distribution.png"):
-        assert (one_thread / name).stat().st_size > 0, name
-    assert not (one_thread / ".sim" / "chunks").exists()
+def test_writes_the_three_files(tmp_path):
+    """Without noise every run of `sim ensemble` on the EC file is the plain-Python reference
+    run of the file's numbers: runs.parquet holds it once per run, with each run's spawned
+    seed; summary.json its forecast as mean, every percentile and unperturbed value, with a
+    spread of 0; distribution.png is a drawn image; no chunk is left behind."""
+    import json
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from tests import reference as ref
+
+    path = ROOT / "scenarios" / "ec_example_scholz2011.csv"
+    out = tmp_path / "ens"
+    runs, seed, rounds = 7, 4, 30
+    rc = main(["ensemble", str(path), "--runs", str(runs), "--seed", str(seed),
+               "--rounds", str(rounds), "--position-sd", "0", "--salience-sd", "0",
+               "--capability-cv", "0", "--chunk-size", "3", "--quiet", "--out", str(out)])  # fmt: skip
+    assert rc == 0
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == [
+        "distribution.png",
+        "runs.parquet",
+        "summary.json",
+    ]
+    assert not (out / ".sim" / "chunks").exists()
+    f = ref.classic_csv(path)
+    c, S, issue = f["capability"], f["salience"], f["issue"]
+    history, n, stopped, cycle = ref.eum_run(
+        f["position"], c, S, f["width"], None, 1, 1, None, None, rounds
+    )
+    ((comp, med),) = ref.final_forecast(history, stopped, cycle, c, S)
+    table = pq.read_table(out / "runs.parquet").to_pydict()
+    seeds = [
+        int(s.generate_state(1, np.uint64)[0]) for s in np.random.SeedSequence(seed).spawn(runs)
+    ]
+    assert table["run"] == list(range(runs)) and table["seed"] == seeds
+    assert table["rounds"] == [n] * runs and table["stopped"] == [stopped] * runs
+    assert table["cycle_length"] == [cycle] * runs
+    close = dict(rel=1e-12, abs=1e-12)
+    assert table[f"{issue}.compromise"] == pytest.approx([comp] * runs, **close)
+    assert table[f"{issue}.median"] == pytest.approx([med] * runs, **close)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["runs"], summary["root_seed"], summary["round_limit"]) == (runs, seed, rounds)
+    assert summary[f"share_{stopped}"] == 1.0 and summary["mean_rounds"] == n
+    for kind, value in (("compromise", comp), ("median", med)):
+        stats = summary["forecast"][issue][kind]
+        assert stats.pop("std") == 0.0
+        assert stats == pytest.approx(
+            {k: value for k in ("mean", "p5", "p25", "p50", "p75", "p95", "unperturbed")},
+            **close,
+        )
+    image = plt.imread(out / "distribution.png")
+    assert image.ndim == 3 and min(image.shape[:2]) > 100
+    assert len(np.unique(image.reshape(-1, image.shape[2]), axis=0)) > 10  # something drawn
 
 
 def test_numba_threads_1_and_2_give_the_same_bytes(tmp_path, one_thread):

@@ -1,5 +1,6 @@
-"""Evolution on tournament payoffs (sim.models.evolution): the replicator dynamics, the Moran
-process and fixation probabilities against their closed forms."""
+"""Evolution on tournament payoffs (sim.models.evolution, sim.games.evolve): the replicator
+dynamics, the Moran process and fixation probabilities against their closed forms; the
+result, its files and figure."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import sim.games
+import sim.save
 from sim import plot
-from sim.models import games as G
+from sim.models import evolution as G
+from sim.results.games import EvolutionResult, MoranResult
 
 PD_ONE_SHOT = np.array([[3.0, 0.0], [5.0, 1.0]])  # cooperator, defector
 
@@ -216,8 +220,8 @@ def test_evolve_replicator_tit_for_tat_beats_defector():
 
 
 def test_evolve_moran_defaults_and_files(tmp_path):
-    r = G.evolve(["cooperator", "defector", "tit_for_tat"], population=11, seed=2, turns=20)
-    assert isinstance(r, G.MoranResult)
+    r = sim.games.evolve(["cooperator", "defector", "tit_for_tat"], population=11, seed=2, turns=20)
+    assert isinstance(r, MoranResult)
     assert r.states[0].tolist() == [4, 4, 3] and r.steps == 1100
     assert r.tournament["turns"] == 20 and r.tournament["seed"] == 2
     again = G.evolve(["cooperator", "defector", "tit_for_tat"], population=11, seed=2, turns=20)
@@ -225,8 +229,9 @@ def test_evolve_moran_defaults_and_files(tmp_path):
     s = r.summary()
     assert s["process"] == "moran" and s["population"] == 11
     assert sum(s["final"].values()) == 11
-    written = r.write(tmp_path)
-    assert sorted(p.name for p in written) == ["evolution.png", "history.csv", "summary.json"]
+    json.dumps(s, allow_nan=False)
+    written = sim.save.write(r, tmp_path)
+    assert [p.name for p in written] == ["history.csv", "summary.json", "evolution.png"]
     h = pd.read_csv(tmp_path / "history.csv")
     assert list(h.columns) == ["step", "cooperator", "defector", "tit_for_tat"]
     assert json.loads((tmp_path / "summary.json").read_text())["fixed"] == s["fixed"]
@@ -249,5 +254,25 @@ def test_evolution_figure():
     assert len(ax.collections) == 3  # one stacked band per strategy
     plot.close(fig)
     m = G.moran(PD_ONE_SHOT, [1, 9], 400, seed=3)
-    fig = m.plot()
+    fig = plot.FIGURES["evolution"](m)
+    assert fig.axes[0].get_title().startswith("Moran process")
     plot.close(fig)
+
+
+def test_the_fixation_table_is_an_output_of_the_result(tmp_path):
+    """--fixation's table belongs to the result: its file follows the others, and a
+    defector among cooperators fixes more often than a neutral mutant."""
+    r = sim.games.evolve(
+        ["defector", "cooperator"], population=10, steps=50, turns=5, seed=1, fixation=300
+    )
+    assert [name for name, _ in r.outputs()] == [
+        "history.csv", "summary.json", "evolution.png", "fixation.csv",
+    ]  # fmt: skip
+    table = r.fixation.set_index(["mutant", "resident"])
+    assert table.loc[("defector", "cooperator"), "lo"] > 1 / 10
+    assert table.loc[("cooperator", "defector"), "probability"] < 1 / 10
+    sim.save.write(r, tmp_path)
+    assert pd.read_csv(tmp_path / "fixation.csv")["runs"].tolist() == [300, 300]
+    replicator = sim.games.evolve(["defector", "cooperator"], process="replicator", steps=5)
+    assert isinstance(replicator, EvolutionResult) and replicator.fixation is None
+    assert "fixation.csv" not in [name for name, _ in replicator.outputs()]

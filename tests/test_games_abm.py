@@ -34,7 +34,7 @@ def test_summary_of_the_agents_equals_the_batch_summary():
     sc = sim.load_scenario()
     model = RepeatedGameModel(sc, seed=3)
     model.run_model()
-    assert model.summary()["dyads"] == play(sc, seed=3).summary()["dyads"]
+    assert model.summary()["dyads"] == play(sc, seed=3).dyads()
 
 
 def test_each_dyad_plays_its_own_game_and_strategies_by_hand():
@@ -46,7 +46,7 @@ def test_each_dyad_plays_its_own_game_and_strategies_by_hand():
         ["game.noise=0.0", 'game.strategies.NATO="defector"'],
     )
     res = play(sc, turns=10, seed=0)
-    by = {tuple(d["actors"]): d for d in res.summary()["dyads"]}
+    by = {tuple(d["actors"]): d for d in res.dyads()}
     est = by[("RUS", "EST")]
     assert est["total"] == {"RUS": 30.0, "EST": 30.0}
     assert est["first_defection"] == {"RUS": None, "EST": None}

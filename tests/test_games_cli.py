@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.cli.games import evolve_cmd, play_cmd, tournament_cmd
+from sim.games import GAME_COMMANDS, options_of
 
 EIGHT = (
     "cooperator,defector,tit_for_tat,grudger,tit_for_two_tats,"
@@ -151,3 +153,48 @@ def test_bad_input_is_exit_2_without_traceback(tmp_path, capsys, args, fragments
     for f in fragments:
         assert f in err, (f, err)
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [("tournament", tournament_cmd), ("evolve", evolve_cmd), ("play", play_cmd)],
+)
+def test_each_command_takes_the_options_of_its_parameters(name, command):
+    """A command's options are its family entry's parameters (default, range, help), with
+    --out and --set after --seed, and its help starts with the entry's summary."""
+    import dataclasses
+
+    entry = GAME_COMMANDS[name]
+    fields = {f.name: f for f in dataclasses.fields(entry.Params)}
+    options = [p for p in command.params if p.name not in ("scenario", "out", "overrides")]
+    assert [p.name for p in options] == list(fields)
+    names = [p.name for p in command.params]
+    assert names[names.index("seed") + 1 : names.index("seed") + 3] == ["out", "overrides"]
+    for p in options:
+        opt = options_of(entry.Params)[p.name]
+        assert p.default == fields[p.name].default and p.help == opt.help, p.name
+        if opt.lo is not None:
+            assert (p.type.min, p.type.max) == (opt.lo, opt.hi), p.name
+    assert command.help.splitlines()[0] == entry.summary
+    assert entry.citation and entry.run.__name__ == name
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (
+            ["evolve", "--strategies", "defector,cooperator", "--steps", "10000001"],
+            "1<=x<=10000000",
+        ),
+        (["evolve", "--strategies", "defector,cooperator", "--fixation", "0"], "1<=x<=10000000"),
+        (
+            ["tournament", "--strategies", "defector,cooperator", "--repetitions", "0"],
+            "1<=x<=100000",
+        ),
+        (["play", "--seed", "-1"], "0<=x<=9223372036854775807"),
+        (["tournament", "--strategies", "defector,cooperator", "--noise", "nan"], "finite"),
+    ],
+)
+def test_a_value_out_of_its_parameter_range_is_exit_2_naming_it(capsys, args, fragment):
+    code, _, err = run(capsys, *args)
+    assert code == 2 and fragment in err and "Traceback" not in err

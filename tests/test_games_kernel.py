@@ -278,12 +278,13 @@ def test_batch_self_play_and_reference():
 
 def test_one_signature_per_kernel():
     # after the calls above and those through the model layer
+    from sim.models import evolution as E
     from sim.models import games as G
 
     G.play_match("random", "grudger", 5, seed=1)
     G.tournament(["random", "grudger"], turns=5, repetitions=2)
-    G.moran([[1.0, 2.0], [3.0, 4.0]], [2, 3], 5, seed=1)
-    G.fixation_probability([[1.0, 2.0], [3.0, 4.0]], 0, 1, 5, 10, seed=1)
+    E.moran([[1.0, 2.0], [3.0, 4.0]], [2, 3], 5, seed=1)
+    E.fixation_probability([[1.0, 2.0], [3.0, 4.0]], 0, 1, 5, 10, seed=1)
     for kernel in (K.move, K.match, K.tournament, K.uniform, K.moran, K.fixation):
         assert len(kernel.signatures) == 1, (kernel.__name__, kernel.signatures)
 
@@ -291,12 +292,13 @@ def test_one_signature_per_kernel():
 ONE_SIGNATURE = """
 import numpy as np
 from sim.kernels import games as K
+from sim.models import evolution as E
 from sim.models import games as G
 G.play_match("random", "grudger", 5, seed=1)
 G.tournament(["random", "grudger", "alternator"], turns=5, repetitions=2, noise=0.1)
 G.tournament(["random", "grudger"], continuation=0.5, repetitions=2)
-G.evolve(["tit_for_tat", "defector"], population=6, steps=20, turns=5)
-G.fixation_probability([[1.0, 2.0], [3.0, 4.0]], 0, 1, 5, 10, seed=1)
+E.evolve(["tit_for_tat", "defector"], population=6, steps=20, turns=5)
+E.fixation_probability([[1.0, 2.0], [3.0, 4.0]], 0, 1, 5, 10, seed=1)
 K.move(K.GRUDGER, 0.0, 2, np.zeros(3, np.int8), np.ones(3, np.int8), np.zeros(1, np.uint64))
 for k in (K.move, K.match, K.tournament, K.uniform, K._respond, K._play, K.moran, K.moran_step,
           K.fixation, K._pick, K._types_left):

@@ -1,5 +1,6 @@
-"""Round-robin tournaments (sim.models.games): scores by hand, self-play, wins, the payoff
-matrix, seeds, noise, drawn match lengths, bad input, files and figures."""
+"""Round-robin tournaments (sim.models.games, sim.games, sim.results.games): scores by hand,
+self-play, wins, the payoff matrix, seeds, noise, drawn match lengths, bad input, files and
+figures."""
 
 from __future__ import annotations
 
@@ -10,9 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sim.games
+import sim.save
 from sim import plot
 from sim.kernels import games as K
 from sim.models import games as G
+from sim.models.strategies import CODES, GameStrategy, parse_strategy, strategy_code
+from sim.results.base import Figure
+from sim.results.games import TournamentResult
+from sim.scenario.game_strategies import GAME_STRATEGIES
 
 COLUMNS = ["strategy", "mean_payoff_per_turn", "score_per_repetition", "wins_per_repetition"]
 DETERMINISTIC = [
@@ -152,8 +159,8 @@ def test_geometric_lengths_distribution_and_cap():
 def test_labels_with_parameters():
     r = G.tournament(["generous_tit_for_tat:0.2", "generous_tit_for_tat", "random:0.5"], turns=5)
     assert r.names == ("generous_tit_for_tat:0.2", "generous_tit_for_tat", "random")
-    assert G.parse_strategy("random:0.3") == G.Strategy("random", 0.3)
-    assert G.strategy_code("win_stay_lose_shift") == K.WIN_STAY_LOSE_SHIFT
+    assert parse_strategy("random:0.3") == GameStrategy("random", 0.3)
+    assert strategy_code("win_stay_lose_shift") == K.WIN_STAY_LOSE_SHIFT
 
 
 @pytest.mark.parametrize(
@@ -210,10 +217,15 @@ def test_games_catalogue():
         assert description
     assert G.GAMES["prisoners_dilemma"][:4] == (3, 0, 5, 1)
     assert G.game(G.game("stag_hunt").tolist()).tolist() == G.game("stag_hunt").tolist()
-    for info in G.STRATEGIES.values():
-        assert info.description and G.strategy_code(info.name) == info.code
-    assert G.STRATEGIES["grudger"].memory == math.inf
-    assert [n for n, i in G.STRATEGIES.items() if i.stochastic] == [
+    for info in GAME_STRATEGIES.values():
+        assert info.description
+    # every kernel strategy is in the table once, and the table holds nothing else
+    assert sorted(CODES.values()) == list(range(K.N_STRATEGIES))
+    assert GAME_STRATEGIES["grudger"].memory == math.inf
+    assert [n for n, i in GAME_STRATEGIES.items() if i.stochastic] == [
+        "generous_tit_for_tat", "random",
+    ]  # fmt: skip
+    assert [n for n, i in GAME_STRATEGIES.items() if i.param_name] == [
         "generous_tit_for_tat", "random",
     ]  # fmt: skip
 
@@ -228,14 +240,18 @@ def test_play_match():
 
 
 def test_summary_write_and_display(tmp_path):
-    r = G.tournament(["tit_for_tat", "defector", "random:0.3"], turns=20, repetitions=2, seed=4)
+    r = sim.games.tournament(
+        ["tit_for_tat", "defector", "random:0.3"], turns=20, repetitions=2, seed=4
+    )
+    assert isinstance(r, TournamentResult)
     s = r.summary()
     assert s["seed"] == 4 and s["turns"] == 20 and s["repetitions"] == 2
     assert [row["strategy"] for row in s["ranking"]] == r.scores()["strategy"].tolist()
-    written = r.write(tmp_path)
-    assert sorted(p.name for p in written) == sorted(
-        ["scores.csv", "payoff_matrix.csv", "summary.json", "ranking.png", "payoff_matrix.png"]
-    )
+    json.dumps(s, allow_nan=False)
+    written = sim.save.write(r, tmp_path)
+    assert [p.name for p in written] == [
+        "scores.csv", "payoff_matrix.csv", "summary.json", "ranking.png", "payoff_matrix.png",
+    ]  # fmt: skip
     assert (tmp_path / "scores.csv").read_text().splitlines()[0] == ",".join(COLUMNS)
     pm = pd.read_csv(tmp_path / "payoff_matrix.csv")
     assert list(pm.columns) == ["strategy", "tit_for_tat", "defector", "random:0.3"]
@@ -244,6 +260,26 @@ def test_summary_write_and_display(tmp_path):
     assert (tmp_path / "ranking.png").read_bytes()[:4] == b"\x89PNG"
     assert "TournamentResult(3 strategies" in repr(r)
     assert "<table>" in r._repr_html_() and "random:0.3" in r._repr_html_()
+
+
+def test_tables_are_written_with_the_shortest_floats(tmp_path):
+    """The CSV files keep the shortest text of each float (as pandas writes by default),
+    not 17 significant digits: tit for tat against a defector over 200 turns is 0.995."""
+    r = sim.games.tournament(["tit_for_tat", "defector"], turns=200, repetitions=1)
+    sim.save.write(r, tmp_path)
+    text = (tmp_path / "payoff_matrix.csv").read_text()
+    assert text.splitlines()[1:] == ["tit_for_tat,3.0,0.995", "defector,1.02,1.0"]
+
+
+def test_results_only_hold_data():
+    """Results neither write files nor draw: sim.save and sim.plot do, by the names the
+    results list."""
+    r = sim.games.tournament(["tit_for_tat", "defector"], turns=5)
+    for attr in ("write", "plot", "plot_payoff_matrix"):
+        assert not hasattr(r, attr)
+    figures = [p.name for _, p in r.outputs() if isinstance(p, Figure)]
+    assert figures == ["ranking", "payoff_matrix"]
+    assert all(name in plot.FIGURES for name in figures)
 
 
 def test_figures_on_given_axes():
@@ -257,15 +293,13 @@ def test_figures_on_given_axes():
     labels = [t.get_text() for t in a.get_yticklabels()]
     assert labels[-1] == r.scores()["strategy"].iloc[0]
     plot.close(fig)
-    fig = r.plot()
+    fig = plot.FIGURES["ranking"](r)
     assert fig.axes
     plot.close(fig)
 
 
-def test_the_scenario_schema_names_the_same_games_and_strategies():
-    """The scenario format lists the names itself (it may not import the models)."""
-    from sim.models import games as g
-    from sim.scenario.schema import GAME_NAMES, GAME_STRATEGIES
+def test_the_scenario_schema_names_the_same_games():
+    """The scenario format lists the games' names itself (it may not import the models)."""
+    from sim.scenario.schema import GAME_NAMES
 
-    assert tuple(GAME_STRATEGIES) == tuple(g.STRATEGIES)
-    assert tuple(GAME_NAMES) == tuple(g.GAMES)
+    assert tuple(GAME_NAMES) == tuple(G.GAMES)

@@ -26,7 +26,9 @@ import pandas as pd
 
 from sim.kernels import games as _k
 from sim.models import games as g
-from sim.scenario import Scenario
+from sim.models.strategies import GameStrategy, parse_strategy
+from sim.scenario import Scenario, load_scenario
+from sim.scenario.limits import check_play
 
 
 def dyad_seed(seed: int, d: int) -> np.uint64:
@@ -40,7 +42,7 @@ class DyadSpec:
 
     index: int
     actors: tuple[str, str]
-    strategies: tuple[g.Strategy, g.Strategy]
+    strategies: tuple[GameStrategy, GameStrategy]
     pay: np.ndarray
     game: str
 
@@ -54,7 +56,7 @@ def dyads(sc: Scenario) -> list[DyadSpec]:
     for d, dyad in enumerate(section.dyads):
         spec = dyad.payoffs if dyad.payoffs is not None else section.payoffs
         label = spec if isinstance(spec, str) else "custom"
-        strat = tuple(g.parse_strategy(section.strategies[p]) for p in dyad.actors)
+        strat = tuple(parse_strategy(section.strategies[p]) for p in dyad.actors)
         out.append(DyadSpec(d, tuple(dyad.actors), strat, g.game(spec), label))
     return out
 
@@ -62,7 +64,7 @@ def dyads(sc: Scenario) -> list[DyadSpec]:
 class Player(mesa.Agent):
     """A party that plays repeated games: its strategy, and its moves in each dyad."""
 
-    def __init__(self, model, party: str, strategy: g.Strategy):
+    def __init__(self, model, party: str, strategy: GameStrategy):
         super().__init__(model)
         self.party = party
         self.strategy = strategy
@@ -261,8 +263,9 @@ def dyads_summary(specs: list[DyadSpec], actions: list[np.ndarray]) -> dict:
 
 
 @dataclass(frozen=True)
-class PlayResult:
-    """The scenario's dyads played out: moves per dyad and their summary."""
+class Play:
+    """The scenario's dyads played out: the resolved dyads (``specs``) and their moves
+    (``actions``, int8 (turns, 2) per dyad), with the root seed and the noise."""
 
     scenario: Scenario
     specs: list
@@ -271,78 +274,26 @@ class PlayResult:
     noise: float
 
     def moves(self) -> pd.DataFrame:
+        """Tidy moves: ``dyad, turn, actor, opponent, action (C/D), payoff``."""
         return moves_table(self.specs, self.actions)
 
-    def summary(self) -> dict:
-        from sim import __version__
-
-        return {
-            "scenario": self.scenario.name,
-            "seed": self.seed,
-            "noise": self.noise,
-            **dyads_summary(self.specs, self.actions),
-            "sim_version": __version__,
-        }
-
-    def plot(self, ax=None):
-        from sim import plot
-
-        return plot.repeated_moves(self, ax=ax)
-
-    def write(self, out, extra: dict | None = None) -> list:
-        """Write ``moves.csv``, ``summary.json`` and ``moves.png`` (and ``extra``), all
-        made first and then written together, each atomically (see :mod:`sim.outputs`)."""
-        import json
-
-        from sim import plot
-        from sim.outputs import write_files
-        from sim.results import figure_bytes
-
-        files = {
-            "moves.csv": self.moves().to_csv(index=False, lineterminator="\n"),
-            "summary.json": json.dumps(self.summary(), indent=2, allow_nan=False) + "\n",
-        }
-        fig = self.plot()
-        try:
-            files["moves.png"] = figure_bytes(fig)
-        finally:
-            plot.close(fig)
-        return write_files(out, {**files, **(extra or {})})
-
-    def __repr__(self) -> str:
-        return f"PlayResult({self.scenario.name!r}, {len(self.specs)} dyads, seed={self.seed})"
-
-    def _repr_html_(self) -> str:
-        import html
-
-        rows = "".join(
-            f"<tr><td>{html.escape(' - '.join(d['actors']))}</td><td>{html.escape(d['game'])}</td>"
-            + "".join(f"<td>{html.escape(p)}: {c:.0%}</td>" for p, c in d["cooperation"].items())
-            + "</tr>"
-            for d in self.summary()["dyads"]
-        )
-        return (
-            f"<p><b>{html.escape(self.scenario.name)}</b>: repeated games, seed {self.seed}</p>"
-            f"<table><tr><th>dyad</th><th>game</th><th colspan=2>cooperation</th></tr>{rows}</table>"
-        )
+    def dyads(self) -> list[dict]:
+        """Per dyad: totals, payoff per turn, cooperation rates, the first defection."""
+        return dyads_summary(self.specs, self.actions)["dyads"]
 
 
 def play(
     sc: Scenario | str | None = None, turns=None, noise=None, seed: int = 0, overrides=None
-) -> PlayResult:
+) -> Play:
     """Play every ``[game]`` dyad of a scenario (a `Scenario`, a shipped name or a path,
     the default scenario when None; ``overrides`` as for :func:`sim.run`) with the batch
     kernel: the same moves as stepping :class:`RepeatedGameModel`."""
     if not isinstance(sc, Scenario):
-        from sim.scenario import load_scenario
-
         sc = load_scenario(sc, overrides)
     elif overrides:
         raise ValueError("overrides apply to a scenario loaded by name or path; got a Scenario")
-    from sim.scenario.limits import check_play
-
     _, noise, seed = _play_options(sc.game, turns, noise, seed)
     for _, message in check_play(sc, turns) if turns is not None else ():
         raise ValueError(f"turns {turns}: {message}")
     actions = play_dyads(sc, turns, noise, seed)
-    return PlayResult(sc, dyads(sc), actions, seed, noise)
+    return Play(sc, dyads(sc), actions, seed, noise)

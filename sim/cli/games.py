@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
 from sim.cli._common import (
@@ -13,54 +15,59 @@ from sim.cli._common import (
     protects_inputs,
     set_option,
 )
+from sim.games import GAME_COMMANDS, options_of
 from sim.scenario import resolve
 
-_game_options = _stack(
-    click.option(
-        "--strategies",
-        default=None,
-        metavar="A,B,...",
-        help="Strategies, e.g. tit_for_tat,defector,generous_tit_for_tat:0.2 "
-        "(default: those of the scenario's [game] section).",
-    ),
-    click.option(
-        "--turns", type=click.IntRange(1, 1_000_000), default=None, help="Turns per match."
-    ),
-    click.option(
-        "--noise",
-        type=click.FloatRange(0, 1),
-        callback=_finite,
-        default=None,
-        help="Probability that an action flips.",
-    ),
-    click.option(
-        "--game",
-        "game",
-        default=None,
-        metavar="NAME",
-        help="prisoners_dilemma, chicken, stag_hunt or deadlock (default: the scenario's "
-        "[game] payoffs, else prisoners_dilemma).",
-    ),
-    click.option(
-        "--seed",
-        type=click.IntRange(0, 2**63 - 1),
-        default=0,
-        show_default=True,
-        help="Root seed; each match's seed is spawned from it.",
-    ),
-    click.option(
-        "--out",
-        type=click.Path(file_okay=False),
-        default=None,
-        help="Folder for the tables and figures.",
-    ),
-    set_option("Change a field of the scenario first (repeatable), as for sim run."),
-)
+_OUT = {
+    "game": "Folder for the tables and figures.",
+    "play": "Folder for the files.",
+}
+_SET = {
+    "game": "Change a field of the scenario first (repeatable), as for sim run.",
+    "play": "Change a field first (repeatable), e.g. game.strategies.RUS=grudger.",
+}
+
+
+def _option(name: str, default, opt):
+    """The click option of one parameter field."""
+    kwargs = {"default": default, "help": opt.help}
+    if opt.choices is not None:
+        kwargs["type"] = click.Choice(opt.choices)
+    elif opt.type is int and (opt.lo is not None or opt.hi is not None):
+        kwargs["type"] = click.IntRange(opt.lo, opt.hi)
+    elif opt.type is float:
+        kwargs["type"] = click.FloatRange(opt.lo, opt.hi, min_open=opt.open, max_open=opt.open)
+        kwargs["callback"] = _finite
+    if opt.metavar is not None:
+        kwargs["metavar"] = opt.metavar
+    if opt.show_default:
+        kwargs["show_default"] = True
+    return click.option(opt.flag or "--" + name.replace("_", "-"), name, **kwargs)
+
+
+def _options(command: str, files: str):
+    """The options of ``command`` made from its parameters, in field order, with ``--out``
+    and ``--set`` after ``--seed``."""
+    params = GAME_COMMANDS[command].Params
+    defaults = {f.name: f.default for f in dataclasses.fields(params)}
+    made = []
+    for name, opt in options_of(params).items():
+        made.append(_option(name, defaults[name], opt))
+        if name == "seed":
+            made.append(
+                click.option(
+                    "--out", type=click.Path(file_okay=False), default=None, help=_OUT[files]
+                )
+            )
+            made.append(set_option(_SET[files]))
+    return _stack(*made)
 
 
 def _game_setup(scenario, strategies, turns, noise, game, overrides):
     """Strategies, payoffs, turns and noise from the options, else the scenario's [game]."""
-    from sim.models import games as g
+    from sim.models.games import GAMES
+    from sim.models.strategies import parse_strategy
+    from sim.scenario.game_strategies import GAME_STRATEGIES
 
     sc = None
     if scenario is not None or strategies is None or overrides:
@@ -71,13 +78,13 @@ def _game_setup(scenario, strategies, turns, noise, game, overrides):
         if section is None or not section.strategies:
             raise InputError(
                 f"{source}: --strategies: expected a comma-separated list of strategies "
-                f"({', '.join(g.STRATEGIES)}) or a scenario with a [game] section"
+                f"({', '.join(GAME_STRATEGIES)}) or a scenario with a [game] section"
             )
         names = list(dict.fromkeys(section.strategies.values()))
     else:
         names = [t.strip() for t in strategies.split(",") if t.strip()]
     try:
-        parsed = [g.parse_strategy(n) for n in names]
+        parsed = [parse_strategy(n) for n in names]
     except ValueError as exc:
         raise InputError(f"--strategies {strategies or ','.join(names)}: {exc}") from None
     labels = [p.label for p in parsed]
@@ -86,8 +93,8 @@ def _game_setup(scenario, strategies, turns, noise, game, overrides):
     if len(parsed) < 2:
         raise InputError(f"--strategies {strategies}: expected at least two strategies")
     if game is not None:
-        if game not in g.GAMES:
-            raise InputError(f"--game {game}: unknown game; expected one of: {', '.join(g.GAMES)}")
+        if game not in GAMES:
+            raise InputError(f"--game {game}: unknown game; expected one of: {', '.join(GAMES)}")
         payoffs = game
     elif section is not None:
         payoffs = section.payoffs
@@ -101,21 +108,7 @@ def _game_setup(scenario, strategies, turns, noise, game, overrides):
 
 @click.command("tournament")
 @click.argument("scenario", required=False)
-@_game_options
-@click.option(
-    "--repetitions",
-    type=click.IntRange(1, 100_000),
-    default=None,
-    help="Repetitions of the round robin (default: [game] repetitions, else 10).",
-)
-@click.option(
-    "--continuation",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    callback=_finite,
-    default=None,
-    help="Instead of --turns: each match goes on after every turn with this probability "
-    "(a match is cut at 100,000 turns; the output says how many were).",
-)
+@_options("tournament", "game")
 @protects_inputs
 def tournament_cmd(
     scenario, strategies, turns, noise, game, seed, out, overrides, repetitions, continuation
@@ -128,7 +121,7 @@ def tournament_cmd(
     turn of each strategy against each), summary.json, ranking.png and
     payoff_matrix.png. Without --strategies, the strategies of SCENARIO's [game].
     """
-    from sim.models import games as g
+    from sim.models.games import MAX_TURNS
 
     if continuation is not None and turns is not None:
         raise InputError(
@@ -140,7 +133,7 @@ def tournament_cmd(
         scenario, strategies, turns, noise, game, overrides
     )
     try:
-        result = g.tournament(
+        result = GAME_COMMANDS["tournament"].run(
             parsed,
             turns=turns,
             repetitions=repetitions or reps,
@@ -158,11 +151,11 @@ def tournament_cmd(
         + f", noise {noise:g}, seed {seed}"
     )
     if continuation:
-        cut = _cut_matches(result)
+        cut = result.cut_matches()
         if cut:
             click.echo(
-                f"{cut:,} of {_matches(result):,} matches were cut at the cap of "
-                f"{g.MAX_TURNS:,} turns"
+                f"{cut:,} of {result.matches():,} matches were cut at the cap of "
+                f"{MAX_TURNS:,} turns"
             )
     header = f"{'rank':>4}  {'strategy':<28} {'payoff/turn':>11} {'score/rep':>10} {'wins/rep':>9}"
     click.echo(header)
@@ -181,30 +174,17 @@ def _source(scenario) -> str:
     return str(resolve(scenario)) if scenario is not None else "--strategies"
 
 
-def _cut_matches(result) -> int:
-    """Matches (i <= j per repetition) whose drawn length reached the cap."""
-    import numpy as np
-
-    from sim.models import games as g
-
-    upper = np.triu(np.ones(result.lengths.shape[1:], dtype=bool))
-    return int((result.lengths[:, upper] >= g.MAX_TURNS).sum())
-
-
-def _matches(result) -> int:
-    n = result.lengths.shape[1]
-    return result.repetitions * n * (n + 1) // 2
-
-
 LONG_TABLE = 1_000_000
 """Rows of a table from which writing it is announced (about a second per million rows)."""
 
 
-def _write(result, out_dir, extra=None, rows=0, table=""):
+def _write(result, out_dir, rows=0, table=""):
+    from sim.save import write
+
     if rows >= LONG_TABLE:
         click.echo(f"writing {table} of {rows:,} rows to {out_dir} ...", err=True)
     try:
-        return result.write(out_dir, extra) if extra else result.write(out_dir)
+        return write(result, out_dir)
     except OSError as exc:
         raise InputError(
             f"--out {out_dir}: cannot write: {exc.strerror}; expected a writable folder"
@@ -213,45 +193,7 @@ def _write(result, out_dir, extra=None, rows=0, table=""):
 
 @click.command("evolve")
 @click.argument("scenario", required=False)
-@_game_options
-@click.option(
-    "--process",
-    type=click.Choice(("moran", "replicator")),
-    default="moran",
-    show_default=True,
-    help="A Moran process (finite population) or discrete replicator dynamics.",
-)
-@click.option(
-    "--population",
-    type=click.IntRange(2, 1_000_000),
-    default=100,
-    show_default=True,
-    help="Moran: population size, split evenly among the strategies at the start "
-    "(at least one individual per strategy).",
-)
-@click.option(
-    "--steps",
-    type=click.IntRange(1, 10_000_000),
-    default=None,
-    help="Steps (default: 100 times the population, at most 10,000,000, for Moran; "
-    "1000 for replicator).",
-)
-@click.option(
-    "--intensity",
-    type=click.FloatRange(0, 1),
-    callback=_finite,
-    default=1.0,
-    show_default=True,
-    help="Moran: selection intensity w (fitness 1 - w + w * payoff).",
-)
-@click.option(
-    "--fixation",
-    type=click.IntRange(1, 10_000_000),
-    default=None,
-    metavar="RUNS",
-    help="Also estimate, from RUNS Moran runs each, the probability that one mutant of "
-    "each strategy takes over a population of each other (fixation.csv).",
-)
+@_options("evolve", "game")
 @protects_inputs
 def evolve_cmd(
     scenario,
@@ -275,8 +217,6 @@ def evolve_cmd(
     shares. Writes history.csv (step and one column per strategy), summary.json and
     evolution.png (a stacked area of the shares).
     """
-    from sim.models import games as g
-
     out_dir = _out_dir(out)
     parsed, payoffs, turns, noise, _ = _game_setup(
         scenario, strategies, turns, noise, game, overrides
@@ -287,7 +227,7 @@ def evolve_cmd(
             f"would start with no members; expected a population of at least {len(parsed)}"
         )
     try:
-        result = g.evolve(
+        result = GAME_COMMANDS["evolve"].run(
             parsed,
             process=process,
             population=population,
@@ -297,6 +237,7 @@ def evolve_cmd(
             noise=noise,
             game=payoffs,
             intensity=intensity,
+            fixation=fixation,
         )
     except ValueError as exc:
         raise InputError(f"{_source(scenario)}: {exc}") from None
@@ -313,9 +254,8 @@ def evolve_cmd(
             click.echo(
                 f"  {col[:28]:<28} {hist.iloc[0][col] / total:>7.1%} -> {last[col] / total:>7.1%}"
             )
-    table = None
-    if fixation:
-        table = _fixation_table(result, population, fixation, seed, intensity)
+    table = result.fixation
+    if table is not None:
         click.echo(
             f"fixation of one mutant among {population - 1} residents ({fixation} runs each; "
             f"neutral: {1 / population:.4f}):"
@@ -326,56 +266,13 @@ def evolve_cmd(
                 f"[{row.lo:.4f}, {row.hi:.4f}]"
             )
     if out_dir is not None:
-        extra = None
-        if table is not None:
-            extra = {"fixation.csv": table.to_csv(index=False, lineterminator="\n")}
-        written = _write(result, out_dir, extra, rows=len(hist), table="history.csv")
+        written = _write(result, out_dir, rows=len(hist), table="history.csv")
         click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
-
-
-def _fixation_table(result, population, runs, seed, intensity):
-    """Fixation probability of one mutant of each strategy among each other, by simulation."""
-    import numpy as np
-    import pandas as pd
-
-    from sim.models import games as g
-
-    rows = []
-    names = list(result.names)
-    for i, mutant in enumerate(names):
-        for j, resident in enumerate(names):
-            if i == j:
-                continue
-            sub = np.random.SeedSequence(seed, spawn_key=(i, j)).generate_state(1)[0]
-            p, (lo, hi) = g.fixation_probability(
-                result.payoff, i, j, population, runs, int(sub), intensity
-            )
-            rows.append(
-                {"mutant": mutant, "resident": resident, "probability": p, "lo": lo, "hi": hi,
-                 "neutral": 1.0 / population, "runs": runs}
-            )  # fmt: skip
-    return pd.DataFrame(rows)
 
 
 @click.command("play")
 @click.argument("scenario", required=False)
-@click.option("--turns", type=click.IntRange(1, 1_000_000), default=None, help="Turns per dyad.")
-@click.option(
-    "--noise",
-    type=click.FloatRange(0, 1),
-    callback=_finite,
-    default=None,
-    help="Probability that an action flips (default: [game] noise).",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(0, 2**63 - 1),
-    default=0,
-    show_default=True,
-    help="Root seed; dyad d's generator is spawned from it with key d.",
-)
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder for the files.")
-@set_option("Change a field first (repeatable), e.g. game.strategies.RUS=grudger.")
+@_options("play", "play")
 @protects_inputs
 def play_cmd(scenario, turns, noise, seed, out, overrides) -> None:
     """Play the repeated games of SCENARIO's [game] dyads, turn by turn.
@@ -384,7 +281,7 @@ def play_cmd(scenario, turns, noise, seed, out, overrides) -> None:
     (dyad, turn, actor, opponent, action, payoff), summary.json (per dyad: totals,
     payoff per turn, cooperation, the first defection) and moves.png.
     """
-    from sim.abm.games import play
+    from sim.scenario.limits import check_play
 
     out_dir = _out_dir(out)
     sc = _load(scenario, overrides)
@@ -393,13 +290,12 @@ def play_cmd(scenario, turns, noise, seed, out, overrides) -> None:
             f"{resolve(scenario)}: game.dyads: expected a [game] section with dyads "
             "(who plays whom); see scenarios/README.md"
         )
-    from sim.scenario.limits import check_play
-
     for field, message in check_play(sc, turns) if turns is not None else ():
         raise InputError(f"{resolve(scenario)}: {field} {turns}: {message}")
-    result = play(sc, turns, noise, seed)
+    result = GAME_COMMANDS["play"].run(sc, turns, noise, seed)
     click.echo(f"{sc.name}: repeated games, seed {seed}, noise {result.noise:g}")
-    for d in result.summary()["dyads"]:
+    dyads = result.dyads()
+    for d in dyads:
         a, b = d["actors"]
         click.echo(
             f"  {a} ({d['strategies'][a]}) - {b} ({d['strategies'][b]}), {d['game']}, "
@@ -408,6 +304,6 @@ def play_cmd(scenario, turns, noise, seed, out, overrides) -> None:
             f"{d['payoff_per_turn'][b]:.2f}"
         )
     if out_dir is not None:
-        rows = 2 * sum(d["turns"] for d in result.summary()["dyads"])
+        rows = 2 * sum(d["turns"] for d in dyads)
         written = _write(result, out_dir, rows=rows, table="moves.csv")
         click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}")

@@ -2,22 +2,21 @@
 dynamics, the Moran process and fixation probabilities by simulation, and
 :func:`evolve`, which plays the tournament and then runs one of them.
 
-The games, strategies and tournaments are in :mod:`sim.models.games`, which
-re-exports the public names of this module.
+The games and tournaments are in :mod:`sim.models.games`; the results users get,
+with their files, in :mod:`sim.results.games`.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.kernels import games as K
-from sim.models.games import _count, _finite, _json, _seed, tournament
-from sim.results import figure_bytes
+from sim.models.base import wilson_interval
+from sim.models.games import _count, _finite, _seed, tournament
+from sim.progress import Progress
 
 
 def _payoff(payoff_matrix, names=None) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -81,8 +80,6 @@ def replicator(payoff_matrix, shares0, steps: int) -> np.ndarray:
     out[0] = x
     bar = None
     if steps >= LONG_REPLICATOR:
-        from sim.progress import Progress
-
         bar = Progress(steps, f"replicator dynamics of {steps:,} steps", unit="step")
     try:
         for t in range(steps):
@@ -130,7 +127,7 @@ def moran(payoff_matrix, counts0, steps: int, seed: int, intensity: float = 1.0,
     ``fixation_step`` records the step it was reached. The generator is seeded with
     ``SeedSequence(seed).generate_state(1, uint64)[0]``.
 
-    Returns a :class:`MoranResult` whose ``states`` are counts (steps + 1, P).
+    Returns an :class:`Evolution` whose ``states`` are counts (steps + 1, P).
     """
     a, names, w = _moran_inputs(payoff_matrix, intensity, names)
     counts = np.array(counts0)
@@ -143,7 +140,7 @@ def moran(payoff_matrix, counts0, steps: int, seed: int, intensity: float = 1.0,
     history = np.empty((steps + 1, a.shape[0]), dtype=np.int64)
     word = np.random.SeedSequence(seed).generate_state(1, np.uint64)[0]
     fixed = K.moran(a, counts.astype(np.int64), steps, w, word, history)
-    return MoranResult(names, "moran", history, a, seed, w, None, None if fixed < 0 else int(fixed))
+    return Evolution(names, "moran", history, a, seed, w, None, None if fixed < 0 else int(fixed))
 
 
 def fixation_probability(
@@ -157,8 +154,6 @@ def fixation_probability(
     ``SeedSequence(seed).generate_state(runs, uint64)``, and go on until one type is
     left. A neutral mutant fixes with probability ``1 / population``.
     """
-    from sim.models.base import wilson_interval
-
     a, names, w = _moran_inputs(payoff_matrix, intensity)
     idx = [_type_index(names, x, what) for x, what in ((mutant, "mutant"), (resident, "resident"))]
     if idx[0] == idx[1]:
@@ -173,8 +168,6 @@ def fixation_probability(
     if runs * population < LONG_FIXATION:
         K.fixation(pair, population, w, seeds, fixed)
     else:
-        from sim.progress import Progress
-
         batch = max(1, LONG_FIXATION // population)
         bar = Progress(runs, f"fixation runs in a population of {population:,}", unit="run")
         try:
@@ -200,11 +193,14 @@ def _type_index(names, x, what: str) -> int:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class EvolutionResult:
+class Evolution:
     """A population's evolution: ``states`` (steps + 1, P), shares for the replicator
     dynamics, counts for the Moran process; ``payoff`` (P, P) the payoffs it ran on
     (unshifted); ``tournament`` the parameters of the tournament that gave them
-    (:func:`evolve`), else None."""
+    (:func:`evolve`), else None. A Moran run's ``fixation_step`` is the step at which
+    one type was left (the history repeats that state afterwards), None if none was
+    within the steps. ``fixation``: the table of :func:`fixation_table` when
+    :func:`evolve` was asked for it."""
 
     names: tuple[str, ...]
     process: str
@@ -213,6 +209,8 @@ class EvolutionResult:
     seed: int | None = None
     intensity: float | None = None
     tournament: dict | None = None
+    fixation_step: int | None = None
+    fixation: pd.DataFrame | None = None
 
     @property
     def steps(self) -> int:
@@ -229,78 +227,9 @@ class EvolutionResult:
         table.insert(0, "step", np.arange(self.states.shape[0]))
         return table
 
-    def _extra(self) -> dict:
-        return {"shift": replicator_shift(self.payoff)}
-
-    def summary(self) -> dict:
-        value = int if self.states.dtype.kind in "iu" else float
-        return {
-            "process": self.process,
-            "strategies": list(self.names),
-            "steps": self.steps,
-            "seed": self.seed,
-            "intensity": self.intensity,
-            "initial": {n: value(v) for n, v in zip(self.names, self.states[0], strict=True)},
-            "final": {n: value(v) for n, v in zip(self.names, self.states[-1], strict=True)},
-            **self._extra(),
-            "payoff_matrix": self.payoff.tolist(),
-            "tournament": self.tournament,
-        }
-
-    def plot(self, ax=None):
-        from sim import plot
-
-        return plot.evolution(self, ax=ax)
-
-    def write(self, out: str | Path, extra: dict | None = None) -> list[Path]:
-        """Write ``history.csv``, ``summary.json`` and ``evolution.png`` (and ``extra``:
-        ``{name: text}``) to ``out``, all made first and then written together, each
-        atomically (see :mod:`sim.outputs`)."""
-        from sim import plot
-        from sim.outputs import write_files
-
-        files = {
-            "history.csv": self.history().to_csv(index=False, lineterminator="\n"),
-            "summary.json": _json(self.summary()),
-        }
-        fig = self.plot()
-        try:
-            files["evolution.png"] = figure_bytes(fig)
-        finally:
-            plot.close(fig)
-        return write_files(out, {**files, **(extra or {})})
-
-    def _outcome(self) -> str:
-        top = int(np.argmax(self.states[-1]))
-        return f"largest at the end: {self.names[top]} ({self.shares()[-1, top]:.1%})"
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}({self.process}, {len(self.names)} strategies, "
-            f"steps={self.steps}, {self._outcome()})"
-        )
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><th>{html.escape(n)}</th><td>{a:.3f}</td><td>{b:.3f}</td></tr>"
-            for n, a, b in zip(self.names, self.shares()[0], self.shares()[-1], strict=True)
-        )
-        return (
-            f"<p><b>{html.escape(self.process)}</b>: {self.steps} steps; "
-            f"{html.escape(self._outcome())}</p><table><tr><th>strategy</th>"
-            f"<th>initial share</th><th>final share</th></tr>{rows}</table>"
-        )
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class MoranResult(EvolutionResult):
-    """A Moran run; ``fixation_step`` is the step at which one type was left (the
-    history repeats that state afterwards), None if none was within the steps."""
-
-    fixation_step: int | None = None
-
     @property
     def population(self) -> int:
+        """Individuals of a Moran population (the sum of the counts)."""
         return int(self.states[0].sum())
 
     @property
@@ -310,17 +239,29 @@ class MoranResult(EvolutionResult):
             return None
         return self.names[int(np.argmax(self.states[-1]))]
 
-    def _extra(self) -> dict:
-        return {
-            "population": self.population,
-            "fixation_step": self.fixation_step,
-            "fixed": self.fixed,
-        }
 
-    def _outcome(self) -> str:
-        if self.fixed is None:
-            return super()._outcome()
-        return f"{self.fixed} fixed at step {self.fixation_step}"
+def fixation_table(
+    payoff_matrix, names, population: int, runs: int, seed: int, intensity: float
+) -> pd.DataFrame:
+    """The fixation probability of one mutant of each type among each other type, by
+    :func:`fixation_probability` with ``runs`` runs: ``mutant, resident, probability,
+    lo, hi, neutral, runs``; the pair (i, j) is seeded with
+    ``SeedSequence(seed, spawn_key=(i, j)).generate_state(1)[0]``."""
+    rows = []
+    names = list(names)
+    for i, mutant in enumerate(names):
+        for j, resident in enumerate(names):
+            if i == j:
+                continue
+            sub = np.random.SeedSequence(seed, spawn_key=(i, j)).generate_state(1)[0]
+            p, (lo, hi) = fixation_probability(
+                payoff_matrix, i, j, population, runs, int(sub), intensity
+            )
+            rows.append(
+                {"mutant": mutant, "resident": resident, "probability": p, "lo": lo, "hi": hi,
+                 "neutral": 1.0 / population, "runs": runs}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def evolve(
@@ -335,7 +276,8 @@ def evolve(
     game="prisoners_dilemma",
     intensity: float = 1.0,
     initial=None,
-) -> EvolutionResult:
+    fixation: int | None = None,
+) -> Evolution:
     """Evolve a population of ``strategies`` on the payoffs of their tournament.
 
     A :func:`tournament` (``turns``, ``repetitions``, ``seed``, ``noise``, ``game``)
@@ -351,18 +293,23 @@ def evolve(
     ``"replicator"``
         :func:`replicator` from ``initial`` shares (default equal) for ``steps``
         (default 1,000) generations; ``population``, ``intensity`` are not used.
+
+    ``fixation = RUNS`` also estimates, from RUNS Moran runs each, the probability that one
+    mutant of each strategy takes over a population of ``population`` of each other
+    (:func:`fixation_table`, seeded from ``seed``).
     """
     if process not in ("moran", "replicator"):
         raise ValueError(f"process must be 'moran' or 'replicator', got {process!r}")
     t = tournament(strategies, turns, repetitions, seed, noise, game)
     matrix = t.payoff_matrix()
-    context = {k: v for k, v in t.summary().items() if k != "ranking"}
+    context = t.parameters()
     p = len(t.names)
     if process == "replicator":
         steps = 1000 if steps is None else steps
         x0 = np.full(p, 1.0 / p) if initial is None else initial
         states = replicator(matrix, x0, steps)
-        return EvolutionResult(t.names, "replicator", states, matrix.to_numpy(), tournament=context)
+        out = Evolution(t.names, "replicator", states, matrix.to_numpy(), tournament=context)
+        return _with_fixation(out, population, fixation, seed, intensity)
     population = _count("population", population, 2, MAX_POPULATION)
     steps = min(100 * population, MAX_STEPS) if steps is None else steps
     if initial is None and population < p:
@@ -377,4 +324,11 @@ def evolve(
             f"initial counts sum to {int(np.sum(initial))}, not population {population}"
         )
     res = moran(matrix, initial, steps, seed, intensity)
-    return replace(res, tournament=context)
+    return _with_fixation(replace(res, tournament=context), population, fixation, seed, intensity)
+
+
+def _with_fixation(out: Evolution, population, runs, seed, intensity) -> Evolution:
+    if not runs:
+        return out
+    table = fixation_table(out.payoff, out.names, population, runs, seed, intensity)
+    return replace(out, fixation=table)

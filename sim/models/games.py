@@ -1,6 +1,7 @@
-"""Iterated 2x2 games: games, strategies, matches and round-robin tournaments
-(DESIGN.md 5.6). Evolution on the payoffs of a tournament is in
-:mod:`sim.models.evolution`; its public names can be imported from here too.
+"""Iterated 2x2 games: games, matches and round-robin tournaments (DESIGN.md 5.6).
+The strategies are in :mod:`sim.models.strategies`, evolution on the payoffs of a
+tournament in :mod:`sim.models.evolution`; the results users get, with their files, in
+:mod:`sim.results.games`.
 
 Actions are 0 (cooperate, C) and 1 (defect, D); a game is a float64 array
 ``pay`` (2, 2, 2) with ``pay[row_action, col_action, k]`` the payoff to player k
@@ -16,18 +17,16 @@ Actions are 0 (cooperate, C) and 1 (defect, D); a game is a float64 array
 
 from __future__ import annotations
 
-import html
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from sim.kernels import games as K
-from sim.results import figure_bytes
+from sim.models.strategies import GameStrategy, parse_strategies, parse_strategy
+from sim.progress import Progress
 from sim.scenario.limits import MAX_PAYOFF
 
 MAX_TURNS = 100_000
@@ -132,116 +131,13 @@ MAX_REPETITIONS = 100_000
 """Most repetitions of a round robin (as ``--repetitions``)."""
 
 
-# ---- strategies --------------------------------------------------------------------
-@dataclass(frozen=True)
-class StrategyInfo:
-    """A strategy's metadata: its kernel code, default parameter (and the parameter's
-    name, None when it takes none), memory depth (past turns used; ``inf`` for
-    grudger), whether it draws random numbers, and a one-line description."""
-
-    name: str
-    code: int
-    param: float
-    param_name: str | None
-    memory: float
-    stochastic: bool
-    description: str
-
-
-STRATEGIES = {
-    s.name: s
-    for s in (
-        StrategyInfo("cooperator", K.COOPERATOR, 0.0, None, 0, False, "always cooperates"),
-        StrategyInfo("defector", K.DEFECTOR, 0.0, None, 0, False, "always defects"),
-        StrategyInfo("tit_for_tat", K.TIT_FOR_TAT, 0.0, None, 1, False, "cooperates first, then copies the opponent's last move"),
-        StrategyInfo("suspicious_tit_for_tat", K.SUSPICIOUS_TIT_FOR_TAT, 0.0, None, 1, False, "defects first, then copies the opponent's last move"),
-        StrategyInfo("tit_for_two_tats", K.TIT_FOR_TWO_TATS, 0.0, None, 2, False, "defects only after two consecutive defections by the opponent"),
-        StrategyInfo("grudger", K.GRUDGER, 0.0, None, math.inf, False, "cooperates until the opponent defects once, then defects for ever"),
-        StrategyInfo("alternator", K.ALTERNATOR, 0.0, None, 1, False, "cooperates first, then plays the opposite of its own last move"),
-        StrategyInfo("win_stay_lose_shift", K.WIN_STAY_LOSE_SHIFT, 0.0, None, 1, False, "cooperates first; repeats its move after R or T, switches after S or P"),
-        StrategyInfo("generous_tit_for_tat", K.GENEROUS_TIT_FOR_TAT, 0.1, "q", 1, True, "tit for tat that forgives a defection with probability q"),
-        StrategyInfo("random", K.RANDOM, 0.5, "p", 0, True, "cooperates with probability p"),
-    )
-}  # fmt: skip
-"""Strategies by name (codes as in :mod:`sim.kernels.games`)."""
-
-
-class Strategy(NamedTuple):
-    """A strategy with its parameter, as a tournament plays it."""
-
-    name: str
-    param: float
-
-    @property
-    def code(self) -> int:
-        return STRATEGIES[self.name].code
-
-    @property
-    def label(self) -> str:
-        """The name, plus ``:param`` when the parameter is not the default."""
-        default = STRATEGIES[self.name].param
-        return self.name if self.param == default else f"{self.name}:{self.param!r}"
-
-
-def strategy_code(name: str) -> int:
-    """The kernel code of the strategy ``name``."""
-    return parse_strategy(name).code
-
-
-def parse_strategy(text) -> Strategy:
-    """``name`` or ``name:PARAM`` (``generous_tit_for_tat:0.2``, ``random:0.3``) as a
-    :class:`Strategy` (a :class:`Strategy` is checked the same way). ValueError naming
-    the valid names, or what is wrong with the parameter."""
-    if isinstance(text, Strategy):
-        text = text.label
-    if not isinstance(text, str):
-        raise ValueError(f"a strategy is a name or name:PARAM, got {text!r}")
-    name, sep, value = text.strip().partition(":")
-    info = STRATEGIES.get(name.strip())
-    if info is None:
-        raise ValueError(f"unknown strategy {name!r}; expected one of: {', '.join(STRATEGIES)}")
-    if not sep:
-        return Strategy(info.name, info.param)
-    if info.param_name is None:
-        raise ValueError(f"strategy {info.name} takes no parameter, got {text!r}")
-    param = _param_value(text, value)
-    if not 0.0 <= param <= 1.0:
-        raise ValueError(f"{text!r}: the probability {info.param_name} must be in [0, 1]")
-    return Strategy(info.name, param)
-
-
-def _param_value(text: str, value: str) -> float:
-    try:
-        v = float(value)
-    except ValueError:
-        raise ValueError(f"{text!r}: the parameter after ':' must be a number") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{text!r}: the parameter must be finite")
-    return v
-
-
-def _strategies(strategies) -> list[Strategy]:
-    if isinstance(strategies, str | Strategy):
-        strategies = [strategies]
-    if not hasattr(strategies, "__iter__"):
-        raise ValueError(f"strategies must be a list of names or name:PARAM, got {strategies!r}")
-    parsed = [parse_strategy(s) for s in strategies]
-    labels = [s.label for s in parsed]
-    twice = sorted({x for x in labels if labels.count(x) > 1})
-    if twice:
-        raise ValueError(f"strategy listed more than once: {', '.join(twice)}")
-    if len(parsed) < 2:
-        raise ValueError(f"a tournament needs at least 2 strategies, got {len(parsed)}")
-    return parsed
-
-
 def _seed(seed) -> int:
     return _count("seed", seed, 0)
 
 
 # ---- one match ---------------------------------------------------------------------
 @dataclass(frozen=True)
-class MatchResult:
+class Match:
     """One match: ``actions`` int8 (turns, 2) and ``payoffs`` (turns, 2) per turn,
     ``totals`` (2,); column 0 is the row player ``names[0]``."""
 
@@ -252,7 +148,9 @@ class MatchResult:
     seed: int
 
 
-def play_match(a, b, turns: int, game="prisoners_dilemma", noise: float = 0.0, seed: int = 0):
+def play_match(
+    a, b, turns: int, game="prisoners_dilemma", noise: float = 0.0, seed: int = 0
+) -> Match:
     """Play ``a`` (row) against ``b`` for ``turns`` turns; the match's generator is
     seeded with ``SeedSequence(seed).generate_state(1, uint64)[0]``."""
     sa, sb = parse_strategy(a), parse_strategy(b)
@@ -266,7 +164,7 @@ def play_match(a, b, turns: int, game="prisoners_dilemma", noise: float = 0.0, s
         sa.code, float(sa.param), sb.code, float(sb.param), pay, turns, noise, match_seed,
         actions, payoffs,
     )  # fmt: skip
-    return MatchResult((sa.label, sb.label), actions, payoffs, np.array(totals), seed)
+    return Match((sa.label, sb.label), actions, payoffs, np.array(totals), seed)
 
 
 # ---- tournaments -------------------------------------------------------------------
@@ -309,7 +207,7 @@ def tournament(
     noise: float = 0.0,
     game="prisoners_dilemma",
     continuation: float | None = None,
-) -> TournamentResult:
+) -> Tournament:
     """Round robin: every pair of ``strategies`` (names or ``name:PARAM``) once per
     repetition, self-play included as a match but left out of the scores.
 
@@ -317,7 +215,7 @@ def tournament(
     drawn per match (see :func:`geometric_lengths`). Match seeds come from
     :func:`match_seeds`; all matches run in parallel in :func:`sim.kernels.games.tournament`.
     """
-    parsed = _strategies(strategies)
+    parsed = parse_strategies(strategies)
     repetitions = _count("repetitions", repetitions, 1, MAX_REPETITIONS)
     seed = _seed(seed)
     noise = _finite("noise", noise, 0.0, 1.0)
@@ -346,8 +244,6 @@ def tournament(
     if total < LONG_TOURNAMENT:
         K.tournament(codes, params, pay, lengths, noise, match_words, pair_i, pair_j, out)
     else:
-        from sim.progress import Progress
-
         bounds = np.searchsorted(np.cumsum(lengths), np.arange(BATCH_TURNS, total, BATCH_TURNS))
         edges = [0, *sorted(set(int(b) + 1 for b in bounds if 0 <= b < len(lengths) - 1))]
         edges.append(len(lengths))
@@ -373,7 +269,7 @@ def tournament(
     totals[reps[self_play], pair_i[self_play], pair_i[self_play]] = out[self_play].mean(axis=1)
     played[reps, pair_i, pair_j] = lengths
     played[reps, pair_j, pair_i] = lengths
-    return TournamentResult(
+    return Tournament(
         names=tuple(s.label for s in parsed),
         strategies=tuple(parsed),
         game=_game_label(game),
@@ -389,8 +285,8 @@ def tournament(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class TournamentResult:
-    """A round robin's results.
+class Tournament:
+    """A round robin's outcome.
 
     ``totals`` (R, P, P): total payoff of the row strategy against the column one in
     each repetition (the diagonal: self-play, the mean of the two copies' totals);
@@ -400,7 +296,7 @@ class TournamentResult:
     """
 
     names: tuple[str, ...]
-    strategies: tuple[Strategy, ...]
+    strategies: tuple[GameStrategy, ...]
     game: str
     pay: np.ndarray
     turns: int | None
@@ -445,7 +341,9 @@ class TournamentResult:
         idx = pd.Index(list(self.names), name="strategy")
         return pd.DataFrame(m, index=idx, columns=list(self.names))
 
-    def summary(self) -> dict:
+    def parameters(self) -> dict:
+        """What was played: the strategies, the game and its payoffs, the match length,
+        repetitions, noise and seed (the summary's first entries)."""
         return {
             "strategies": list(self.names),
             "game": self.game,
@@ -456,83 +354,20 @@ class TournamentResult:
             "noise": self.noise,
             "seed": self.seed,
             "self_play": "played, left out of the scores",
-            "ranking": self.scores().to_dict(orient="records"),
         }
 
-    def plot(self, ax=None):
-        """The ranking: each strategy's score per repetition."""
-        from sim import plot
-
-        return plot.tournament_ranking(self, ax=ax)
-
-    def plot_payoff_matrix(self, ax=None):
-        """The payoff matrix as an annotated heatmap."""
-        from sim import plot
-
-        return plot.payoff_heatmap(self, ax=ax)
-
-    def write(self, out: str | Path, extra: dict | None = None) -> list[Path]:
-        """Write ``scores.csv``, ``payoff_matrix.csv``, ``summary.json``, ``ranking.png``
-        and ``payoff_matrix.png`` (and ``extra``: ``{name: text}``) to ``out``, all made
-        first and then written together, each atomically (see :mod:`sim.outputs`)."""
-        from sim import plot
-        from sim.outputs import write_files
-
-        csv = {"index": False, "lineterminator": "\n"}
-        files = {
-            "scores.csv": self.scores().to_csv(**csv),
-            "payoff_matrix.csv": self.payoff_matrix().reset_index().to_csv(**csv),
-            "summary.json": _json(self.summary()),
-        }
-        for name, make in (("ranking.png", plot.tournament_ranking),
-                           ("payoff_matrix.png", plot.payoff_heatmap)):  # fmt: skip
-            fig = make(self)
-            try:
-                files[name] = figure_bytes(fig)
-            finally:
-                plot.close(fig)
-        return write_files(out, {**files, **(extra or {})})
-
-    def _length_text(self) -> str:
+    def length_text(self) -> str:
+        """``"200 turns"``, or ``"continuation 0.9"`` when match lengths were drawn."""
         if self.turns is None:
             return f"continuation {self.continuation:g}"
         return f"{self.turns} turns"
 
-    def __repr__(self) -> str:
-        return (
-            f"TournamentResult({len(self.names)} strategies, game={self.game!r}, "
-            f"{self._length_text()}, repetitions={self.repetitions}, noise={self.noise:g}, "
-            f"seed={self.seed})"
-        )
+    def cut_matches(self) -> int:
+        """Matches (i <= j per repetition) whose drawn length reached :data:`MAX_TURNS`."""
+        upper = np.triu(np.ones(self.lengths.shape[1:], dtype=bool))
+        return int((self.lengths[:, upper] >= MAX_TURNS).sum())
 
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{k + 1}</td><th>{html.escape(r.strategy)}</th>"
-            f"<td>{r.score_per_repetition:.1f}</td><td>{r.mean_payoff_per_turn:.3f}</td>"
-            f"<td>{r.wins_per_repetition:.2f}</td></tr>"
-            for k, r in enumerate(self.scores().itertuples(index=False))
-        )
-        return (
-            f"<p><b>Tournament</b>: {html.escape(self.game)}, {len(self.names)} strategies, "
-            f"{html.escape(self._length_text())}, {self.repetitions} repetitions, "
-            f"noise {self.noise:g}, seed {self.seed}</p><table><tr><th>rank</th>"
-            "<th>strategy</th><th>score per repetition</th><th>payoff per turn</th>"
-            f"<th>wins per repetition</th></tr>{rows}</table>"
-        )
-
-
-def _json(data: dict) -> str:
-    return json.dumps(data, indent=2, allow_nan=False) + "\n"
-
-
-# Evolution imports the helpers and tournament() above, so it is imported last, when
-# this module is complete; its public names stay importable from here.
-from sim.models.evolution import (  # noqa: E402, F401
-    EvolutionResult,
-    MoranResult,
-    evolve,
-    fixation_probability,
-    moran,
-    replicator,
-    replicator_shift,
-)
+    def matches(self) -> int:
+        """Matches played: every pair i <= j once per repetition."""
+        n = self.lengths.shape[1]
+        return self.repetitions * n * (n + 1) // 2

@@ -1,11 +1,22 @@
-"""Figures of repeated games: tournaments (:mod:`sim.models.games`), evolution
-(:mod:`sim.models.evolution`) and the scenario's dyads played turn by turn."""
+"""Figures of repeated games (the results of :mod:`sim.results.games`): a tournament's
+ranking and payoff matrix, a population's evolution and the scenario's dyads played turn
+by turn. :data:`FIGURES` names them for `sim.plot.FIGURES`."""
 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import ListedColormap
 
-from sim.plot._base import MAX_LABELLED, MAX_PANELS, _kept, _label, _note, _showing, plt
+from sim.plot._base import (
+    MAX_LABELLED,
+    MAX_PANELS,
+    _kept,
+    _label,
+    _note,
+    _showing,
+    plt,
+    returned,
+)
 
 #: Strategies a payoff heatmap shows at most (the best by mean score).
 MAX_MATRIX = 30
@@ -137,8 +148,6 @@ def evolution(result, ax=None):
 def repeated_moves(result, ax=None):
     """The scenario's dyads turn by turn: one band per dyad, a row per party,
     green for cooperation and red for defection."""
-    from matplotlib.colors import ListedColormap
-
     specs, actions = result.specs[:MAX_PANELS], result.actions[:MAX_PANELS]
     n = len(specs)
     if ax is None:
@@ -179,3 +188,12 @@ def repeated_moves(result, ax=None):
         _note(ax, _showing(n, len(result.specs), "dyads"))
     fig.tight_layout()
     return fig
+
+
+FIGURES = {
+    "ranking": returned(tournament_ranking),
+    "payoff_matrix": returned(payoff_heatmap),
+    "evolution": returned(evolution),
+    "moves": returned(repeated_moves),
+}
+"""The figures of the repeated games' results, by the name their ``outputs()`` give."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sim.scenario.game_strategies import GAME_STRATEGIES
 from sim.scenario.limits import MIN_SCALE_WIDTH, check_play
-from sim.scenario.schema import GAME_STRATEGIES, Scenario
+from sim.scenario.schema import Scenario
 
 
 def _fmt(x: float) -> str:
@@ -190,7 +191,7 @@ def parse_game_strategy(text: str) -> tuple[str, float | None]:
         raise ValueError(f"unknown strategy {name!r}; expected one of: {_one_of(GAME_STRATEGIES)}")
     if not sep:
         return name, None
-    if name not in ("generous_tit_for_tat", "random"):
+    if GAME_STRATEGIES[name].param_name is None:
         raise ValueError(f"strategy {name!r} takes no parameter")
     try:
         value = float(param)

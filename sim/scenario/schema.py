@@ -390,20 +390,6 @@ class Uncertainty(_Strict):
 GAME_NAMES = ("prisoners_dilemma", "chicken", "stag_hunt", "deadlock")
 """Named 2x2 games (payoffs in :mod:`sim.models.games`)."""
 
-GAME_STRATEGIES = (
-    "cooperator",
-    "defector",
-    "tit_for_tat",
-    "suspicious_tit_for_tat",
-    "tit_for_two_tats",
-    "grudger",
-    "alternator",
-    "win_stay_lose_shift",
-    "generous_tit_for_tat",
-    "random",
-)
-"""Strategies of the repeated games; ``generous_tit_for_tat:q`` and ``random:p`` take a
-probability."""
 
 
 class Symmetric(_Strict):

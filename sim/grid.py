@@ -12,16 +12,16 @@ index, parameter values and SHA-256) in ``.sim/manifest.json``; an interrupted s
 resumes where it stopped, recomputes any point whose file does not match its record,
 and ends with the same ``sweep.parquet``.
 
-Sweeps run the models in `SWEEP_MODELS`, an ensemble at every point. The forecasting
-models give a row per point per issue; the crisis model a row per point with the
-probability of war and its 95% interval (`WAR_COLUMNS`).
+Sweeps run the models that say they are ``sweepable`` (`sim.models.MODELS`), an
+ensemble at every point; each model gives the rows of its points (the forecasting
+models a row per point per issue, the crisis model a row per point with the
+probability of war and its 95% interval).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import html
 import itertools
 import json
 import math
@@ -34,10 +34,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel
 
-from sim import experiment
-from sim.results import PERCENTILES, figure_bytes
+from sim import __version__, distributed, experiment
+from sim.experiment import check_spreads
+from sim.models import MODELS
+from sim.outputs import OutputDir
+from sim.progress import Progress
+from sim.results.base import Figure
 from sim.runner import (
     FORMAT,
     MAX_WORKERS,
@@ -46,25 +51,20 @@ from sim.runner import (
     check_integer,
     check_interrupt,
     deferred_interrupts,
+    init_worker,
     make_plan,
-    parquet_bytes,
+    parquet_metadata,
 )
+from sim.save import write
 from sim.scenario import Scenario, ScenarioError, load_scenario, resolve
+from sim.scenario.export import toml_value
 from sim.scenario.load import validate_raw
 from sim.scenario.overrides import apply_overrides
 
 POINTS = "points"
 """The folder of point files, in the output folder's ``.sim/``."""
 MAX_POINTS = 100_000
-KINDS = ("compromise", "median")
-STATS = ("mean", "std", *(f"p{p}" for p in PERCENTILES))
 EXAMPLE = "e.g. actors.RUS.salience.enlargement=0.2:1.0:5"
-SWEEP_MODELS = ("eum", "compromise", "median", "crisis")
-# the crisis table after the parameter columns: one row per grid point
-WAR_COLUMNS = (
-    "p_war", "p_war_lo", "p_war_hi", "p_war_believed", "p_mean", "war_value_mean",
-    "share_with_offer", "runs",
-)  # fmt: skip
 
 
 class SweepError(ValueError):
@@ -227,96 +227,21 @@ def _check_grid(params, grid, load, source) -> list:
 
 
 # ---- files --------------------------------------------------------------------------------
-def _table(params, grid, issues, points, model: str = "eum") -> pd.DataFrame:
-    if model == "crisis":
-        return _war_table(params, grid, points)
+def _table(params, grid, issues, points, model: str) -> pd.DataFrame:
+    """The sweep's table: the model's rows of every point, after the parameter columns."""
+    spec = MODELS[model]
     rows = []
     for point, summary in zip(grid, points, strict=True):
-        for iid in issues:
-            f = summary["forecast"][iid]
-            rows.append(
-                {p.path: v for p, v in zip(params, point, strict=True)}
-                | {"issue": iid}
-                | {f"{kind}_{st}": float(f[kind][st]) for kind in KINDS for st in STATS}
-                | {"share_converged": float(summary["share_converged"])}
-                | {"runs": int(summary["runs"])}
-            )
-    return pd.DataFrame(rows).astype(_param_types(params) | {"runs": "int64"})
+        values = {p.path: v for p, v in zip(params, point, strict=True)}
+        rows += spec.sweep_rows(values, summary, issues)
+    columns, types_ = spec.sweep_columns()
+    if columns is not None:
+        columns = [p.path for p in params] + list(columns)
+    return pd.DataFrame(rows, columns=columns).astype(_param_types(params) | types_)
 
 
 def _param_types(params) -> dict:
     return {p.path: "int64" if isinstance(p.values[0], int) else "float64" for p in params}
-
-
-def _war_table(params, grid, points) -> pd.DataFrame:
-    """A crisis sweep: one row per grid point, the parameters then `WAR_COLUMNS`."""
-    rows = []
-    for point, s in zip(grid, points, strict=True):
-        lo, hi = s["p_war_interval"]
-        rows.append(
-            {p.path: v for p, v in zip(params, point, strict=True)}
-            | {
-                "p_war": float(s["p_war"]),
-                "p_war_lo": float(lo),
-                "p_war_hi": float(hi),
-                "p_war_believed": float(s["p_war_believed"]),
-                "p_mean": float(s["p"]["mean"]),
-                "war_value_mean": float(s["war_value"]["mean"]),
-                "share_with_offer": float(s["share_with_offer"]),
-                "runs": int(s["runs"]),
-            }
-        )
-    types_ = _param_types(params) | {c: "float64" for c in WAR_COLUMNS} | {"runs": "int64"}
-    return pd.DataFrame(rows, columns=[p.path for p in params] + list(WAR_COLUMNS)).astype(types_)
-
-
-def _war_point(s: dict) -> dict:
-    """What a crisis point keeps of its ensemble's summary (enough to rebuild its row)."""
-    keys = (
-        "runs", "p_war", "p_war_interval", "war_runs", "p_war_believed", "p", "war_value",
-        "share_with_offer", "offer", "unperturbed",
-    )  # fmt: skip
-    return {k: _finite(s[k]) for k in keys}
-
-
-def _finite(v):
-    """``v`` with every non-finite float as None (point files are strict JSON)."""
-    if isinstance(v, dict):
-        return {k: _finite(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_finite(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
-def war_lines(result: SweepResult, limit: int = 40) -> list[str]:
-    """A crisis sweep as text lines: P(war) with its 95% interval at each grid point."""
-    if result.model != "crisis":
-        raise ValueError(f"war_lines needs a crisis sweep; this one runs {result.model}")
-    paths = [p.path for p in result.params]
-    lines = [
-        f"{result.scenario.name}: sweep of {result.n_points} points, {result.runs} runs of "
-        f"{result.model} each, root seed {result.root_seed} at every point",
-        "P(war) with its 95% interval (Wilson) per point:",
-    ]
-    widths = [max(10, len(p)) for p in paths]
-    header = " ".join(f"{p:>{w}}" for p, w in zip(paths, widths, strict=True))
-    header += f" {'P(war)':>7} {'95% interval':>16} {'believed':>9} {'mean p':>7}"
-    lines += [header, "-" * len(header)]
-    t = result.table
-    for n, row in enumerate(t.itertuples(index=False)):
-        if n == limit:
-            lines.append(f"... {len(t) - limit} more points in the table")
-            break
-        key = row[: len(paths)]
-        r = dict(zip(t.columns, row, strict=True))
-        interval = f"[{r['p_war_lo']:.3f}, {r['p_war_hi']:.3f}]"
-        lines.append(
-            " ".join(f"{v:>{w}g}" for v, w in zip(key, widths, strict=True))
-            + f" {r['p_war']:>7.3f} {interval:>16} {r['p_war_believed']:>9.3f} {r['p_mean']:>7.3f}"
-        )
-    return lines
 
 
 # ---- the result ---------------------------------------------------------------------------
@@ -362,43 +287,26 @@ class SweepResult:
     def root_seed(self) -> int:
         return int(self.metadata["sim.root_seed"])
 
-    def plot(self, issue: str | None = None, ax=None):
-        """One parameter: mean forecast with 5-95% and 25-75% bands; two: heatmaps.
+    @property
+    def spec(self):
+        """The model (see `sim.models.MODELS`)."""
+        return MODELS[self.model]
 
-        Crisis: P(war) against the parameter with its 95% interval as a band (the
-        defender's believed P(war) dashed); for two parameters a heatmap of P(war).
-        """
-        from sim import plot
+    def lines(self, limit: int = 40) -> list[str]:
+        """The sweep as lines of text, as ``sim sweep`` prints it (at most ``limit`` points)."""
+        return self.spec.sweep_lines(self, limit)
 
-        if self.model == "crisis":
-            if issue is not None:
-                raise ValueError("a crisis sweep has one P(war) per point, not one per issue")
-            if len(self.params) == 1:
-                return plot.sweep_war_lines(self, ax=ax)
-            return plot.sweep_war_heatmap(self, ax=ax)
-        if len(self.params) == 1:
-            return plot.sweep_lines(self, issue=issue, ax=ax)
-        return plot.sweep_heatmap(self, issue=issue, ax=ax)
-
-    def write(self, out: str | Path) -> list[Path]:
-        """Write ``sweep.parquet`` and (for one or two parameters) ``sweep.png`` into the
-        folder ``out``: both are made in memory first, then written together
-        (`sim.outputs.OutputDir.write`), so a failure leaves the folder as it was."""
-        import pyarrow as pa
-
-        from sim import plot
-        from sim.outputs import OutputDir
-
+    def outputs(self) -> list:
+        """The files of the sweep (see `sim.save`): ``sweep.parquet`` (its metadata in the
+        schema) and, for one or two parameters, ``sweep.png``: one parameter, the mean
+        forecast with 5-95% and 25-75% bands, or P(war) with its 95% interval; two,
+        heatmaps."""
         table = pa.Table.from_pandas(self.table, preserve_index=False)
-        files = {"sweep.parquet": parquet_bytes(table, self.metadata)}
+        table = table.replace_schema_metadata({k: str(v) for k, v in self.metadata.items()})
+        out = [("sweep.parquet", table)]
         if len(self.params) <= 2:
-            fig = self.plot()
-            try:
-                files["sweep.png"] = figure_bytes(fig)
-            finally:
-                plot.close(fig)
-        with OutputDir(out) as od:
-            return od.write(files)
+            out.append(("sweep.png", Figure(self.spec.sweep_figure(len(self.params)))))
+        return out
 
     def __repr__(self) -> str:
         grid = ", ".join(f"{p.path}: {p.num}" for p in self.params)
@@ -408,23 +316,7 @@ class SweepResult:
         )
 
     def _repr_html_(self) -> str:
-        paths = [p.path for p in self.params]
-        if self.model == "crisis":
-            cols = ["p_war", "p_war_lo", "p_war_hi", "p_war_believed", "p_mean"]
-            return (
-                f"<p><b>{html.escape(self.scenario.name)}</b>: crisis sweep of {self.n_points} "
-                f"points ({self.runs} runs each, same root seed {self.root_seed} at every "
-                "point); P(war) with its 95% interval (Wilson)</p>"
-                + self.table.set_index(paths)[cols].to_html(float_format=lambda v: f"{v:.3f}")
-            )
-        wide = self.table.pivot(index=paths, columns="issue", values="compromise_mean")
-        wide = wide[list(self.scenario.issue_ids)]  # to_html escapes the names
-        return (
-            f"<p><b>{html.escape(self.scenario.name)}</b>: sweep of {self.n_points} points "
-            f"(model {html.escape(self.model)}, {self.runs} runs each, same root seed "
-            f"{self.root_seed} at every point); mean compromise forecast per issue</p>"
-            + wide.to_html(float_format=lambda v: f"{v:.2f}")
-        )
+        return self.spec.sweep_html(self)
 
 
 # ---- the runner ---------------------------------------------------------------------------
@@ -457,9 +349,10 @@ def sweep(
     for the whole sweep, ends with ``sweep.parquet`` and ``sweep.png``. A bad
     scheduler, parameter or change is refused before the folder is touched.
 
-    ``model`` is one of `SWEEP_MODELS` (the scenario's ``[model] kind`` by default;
+    ``model`` is a sweepable model (the scenario's ``[model] kind`` by default;
     `SweepError` otherwise). With ``"crisis"`` the table has one row per point: the
-    probability of war, its 95% interval and the means of `WAR_COLUMNS`.
+    probability of war, its 95% interval and the means of
+    `sim.models.crisis.WAR_COLUMNS`.
 
     Examples
     --------
@@ -469,15 +362,10 @@ def sweep(
     >>> res.table.shape[0]
     2
     """
-    from sim import __version__
-    from sim.outputs import OutputDir
-    from sim.progress import Progress
-    from sim.runner import init_worker, parquet_metadata
 
     workers = check_integer("workers", workers, 1, MAX_WORKERS, none=True)
     grid_params = parse_params(params)
     if isinstance(overrides, dict):
-        from sim.scenario.export import toml_value
 
         fixed = [f"{k}={toml_value(v)}" for k, v in overrides.items()]
     else:
@@ -485,7 +373,6 @@ def sweep(
     source, load = _loader(scenario, fixed)
     base = load([])
     spreads = dict(position_sd=position_sd, salience_sd=salience_sd, capability_cv=capability_cv)
-    from sim.experiment import check_spreads
 
     check_spreads(**spreads)
     base_plan = _plan(base, runs, seed, model, spreads)
@@ -517,7 +404,6 @@ def sweep(
     with contextlib.ExitStack() as stack:
         # the executor first: a scheduler that is wrong or out of reach leaves no folder
         if executor is None and scheduler is not None:
-            from sim import distributed
 
             check = getattr(distributed, "check_scheduler", None)
             if check is not None:
@@ -567,7 +453,7 @@ def sweep(
             result = SweepResult(base, base_plan.model, grid_params, table, metadata)
             if od is not None:
                 check_interrupt()  # the last safe point before the files are written
-                result.write(od.path)  # the point files stay: the same sweep again is quick
+                write(result, od.path)  # the point files stay: the same sweep again is quick
         except KeyboardInterrupt:
             if state is not None:
                 state.compact()
@@ -580,6 +466,7 @@ def sweep(
 def _plan(scenario: Scenario, runs, seed, model, spreads):
     """The ensemble plan of one point, or a `SweepError` for a model sweeps do not run."""
     kind = model or scenario.model.kind
+    SWEEP_MODELS = [name for name, spec in MODELS.items() if spec.sweepable]
     if kind not in SWEEP_MODELS:
         raise SweepError(
             f"model {kind!r}: sweeps support the models {', '.join(SWEEP_MODELS[:-1])} and "
@@ -645,18 +532,7 @@ def _run_points(params, grid, plans, points, state, executor, bar, spreads) -> N
             executor=executor, progress=False,
         )  # fmt: skip
         s = res.summary()
-        point = _point_ids(params, grid, i)
-        if plan.model == "crisis":
-            point |= _war_point(s)
-        else:
-            point |= {
-                "runs": s["runs"],
-                "share_converged": s["share_converged"],
-                "forecast": {
-                    iid: {kind: {st: f[kind][st] for st in STATS} for kind in KINDS}
-                    for iid, f in s["forecast"].items()
-                },
-            }
+        point = _point_ids(params, grid, i) | MODELS[plan.model].sweep_point(s)
         if state is not None:
             text = json.dumps(point, indent=1, allow_nan=False) + "\n"
             state.record(i, text.encode(), {**_point_ids(params, grid, i), "runs": plan.runs})

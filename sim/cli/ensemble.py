@@ -169,8 +169,8 @@ def ensemble_cmd(
         raise
     _print_ensemble(result)
     if out_dir is not None:
-        extra = ", trajectories.parquet, trajectories.png" if trajectories else ""
-        click.echo(f"wrote runs.parquet, summary.json, distribution.png{extra} to {out_dir}")
+        names = ", ".join(name for name, _ in result.outputs())
+        click.echo(f"wrote {names} to {out_dir}")
 
 
 def _os_error(out_dir, exc: OSError) -> InputError:
@@ -185,58 +185,8 @@ def _os_error(out_dir, exc: OSError) -> InputError:
 
 
 def _print_ensemble(result) -> None:
-    s = result.summary()
-    if result.model in ("nbs", "alternating"):
-        lo, hi = s["p_agreement_interval"]
-        click.echo(
-            f"{result.scenario.name}: {s['runs']} runs of {s['model']} between "
-            f"{', '.join(s['parties'])}, root seed {s['root_seed']}"
-        )
-        click.echo(f"P(agreement) = {s['p_agreement']:.3f}, 95% interval [{lo:.3f}, {hi:.3f}]")
-        if s.get("round"):
-            click.echo(f"agreement round: mean {s['round']['mean']:.1f}")
-        header = f"{'issue':<16} {'agreed: mean':>12} {'5%':>7} {'95%':>7}"
-        click.echo(header)
-        click.echo("-" * len(header))
-        for iid, st in s["outcome"].items():
-            if st is None:
-                click.echo(f"{iid[:16]:<16} {'-':>12}")
-            else:
-                click.echo(f"{iid[:16]:<16} {st['mean']:>12.2f} {st['p5']:>7.2f} {st['p95']:>7.2f}")
-        return
-    if result.model == "crisis":
-        lo, hi = s["p_war_interval"]
-        c, d = s["challenger"], s["defender"]
-        click.echo(
-            f"{result.scenario.name}: {s['runs']} crisis runs, root seed {s['root_seed']}; "
-            f"{c} against {d}"
-        )
-        click.echo(f"P(war) = {s['p_war']:.3f}, 95% interval [{lo:.3f}, {hi:.3f}] (Wilson)")
-        click.echo(
-            f"P({c} wins): mean {s['p']['mean']:.3f}, 5-95% {s['p']['p5']:.3f} - {s['p']['p95']:.3f}; "
-            f"runs with an offer both sides' red lines allow: {s['share_with_offer']:.1%}"
-        )
-        u = s["unperturbed"]
-        if u["p_war"] is not None:
-            click.echo(
-                f"unperturbed, closed form: P(war) = {u['p_war']:.3f} within the red lines, "
-                f"{u['p_war_without_red_lines']:.3f} without them"
-            )
-        return
-    click.echo(
-        f"{result.scenario.name}: {s['runs']} runs of {s['model']}, root seed {s['root_seed']}; "
-        f"converged {s['share_converged']:.1%}, cycle {s['share_cycle']:.1%}, "
-        f"round limit {s['share_limit']:.1%}"
-    )
-    header = f"{'issue':<16} {'compromise: mean':>16} {'5%':>7} {'95%':>7}   {'median: mean':>12} {'5%':>7} {'95%':>7}"
-    click.echo(header)
-    click.echo("-" * len(header))
-    for iid, f in s["forecast"].items():
-        c, m = f["compromise"], f["median"]
-        click.echo(
-            f"{iid[:16]:<16} {c['mean']:>16.2f} {c['p5']:>7.2f} {c['p95']:>7.2f}   "
-            f"{m['mean']:>12.2f} {m['p5']:>7.2f} {m['p95']:>7.2f}"
-        )
+    for line in result.lines():
+        click.echo(line)
 
 
 @click.command("sweep")
@@ -347,34 +297,10 @@ def sweep_cmd(
         raise
     _print_sweep(result)
     if out_dir is not None:
-        files = "sweep.parquet, sweep.png" if len(result.params) <= 2 else "sweep.parquet"
-        click.echo(f"wrote {files} to {out_dir}")
+        names = ", ".join(name for name, _ in result.outputs())
+        click.echo(f"wrote {names} to {out_dir}")
 
 
 def _print_sweep(result, limit: int = 40) -> None:
-    if result.model == "crisis":
-        from sim.grid import war_lines
-
-        for line in war_lines(result, limit):
-            click.echo(line)
-        return
-    paths = [p.path for p in result.params]
-    issues = list(result.scenario.issue_ids)
-    click.echo(
-        f"{result.scenario.name}: sweep of {result.n_points} points, {result.runs} runs of "
-        f"{result.model} each, root seed {result.root_seed} at every point"
-    )
-    click.echo("mean compromise forecast per issue:")
-    wide = result.table.pivot(index=paths, columns="issue", values="compromise_mean")[issues]
-    widths = [max(10, len(p)) for p in paths]
-    header = " ".join(f"{p:>{w}}" for p, w in zip(paths, widths, strict=True))
-    header += "".join(f" {i[:11]:>11}" for i in issues)
-    click.echo(header)
-    click.echo("-" * len(header))
-    for n, (key, row) in enumerate(wide.iterrows()):
-        if n == limit:
-            click.echo(f"... {len(wide) - limit} more points in the table")
-            break
-        key = key if isinstance(key, tuple) else (key,)
-        line = " ".join(f"{v:>{w}g}" for v, w in zip(key, widths, strict=True))
-        click.echo(line + "".join(f" {v:>11.2f}" for v in row))
+    for line in result.lines(limit):
+        click.echo(line)

@@ -206,5 +206,8 @@ class Model:
         """The round limit an ensemble records (0 for models without rounds)."""
         return self.rounds_for(scenario, rounds) if self.moves else 0
 
+    sweepable: ClassVar[bool] = False
+    """Whether `sim sweep` runs the model (an ensemble at every grid point)."""
+
     def __repr__(self) -> str:
         return f"<model {self.name}: {self.summary}>"

@@ -33,6 +33,22 @@ from sim.uncertainty import perturb
 
 COLUMNS = ("p", "cost", "war_value", "offer", "status_quo_share", "p_war_believed", "war")
 """An ensemble's per-run columns beside ``run`` and ``seed``."""
+WAR_COLUMNS = (
+    "p_war", "p_war_lo", "p_war_hi", "p_war_believed", "p_mean", "war_value_mean",
+    "share_with_offer", "runs",
+)  # fmt: skip
+"""A sweep's columns after the parameters: one row per grid point."""
+
+
+def _finite(v):
+    """``v`` with every non-finite float as None (point files are strict JSON)."""
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_finite(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
 
 
 @dataclass(frozen=True)
@@ -239,6 +255,77 @@ class Crisis(Model):
             f"<p><b>{html.escape(result.scenario.name)}</b>: crisis ensemble of {result.n_runs} "
             f"runs (root seed {result.root_seed}): P(war) = {s['p_war']:.3f} "
             f"[{lo:.3f}, {hi:.3f}] (95%), mean p = {s['p']['mean']:.3f}</p>"
+        )
+
+    # ---- sweeps: one row per grid point
+    sweepable = True
+
+    def sweep_point(self, s: dict) -> dict:
+        keys = (
+            "runs", "p_war", "p_war_interval", "war_runs", "p_war_believed", "p", "war_value",
+            "share_with_offer", "offer", "unperturbed",
+        )  # fmt: skip
+        return {k: _finite(s[k]) for k in keys}
+
+    def sweep_rows(self, values: dict, point: dict, issues) -> list[dict]:
+        lo, hi = point["p_war_interval"]
+        return [
+            values
+            | {
+                "p_war": float(point["p_war"]),
+                "p_war_lo": float(lo),
+                "p_war_hi": float(hi),
+                "p_war_believed": float(point["p_war_believed"]),
+                "p_mean": float(point["p"]["mean"]),
+                "war_value_mean": float(point["war_value"]["mean"]),
+                "share_with_offer": float(point["share_with_offer"]),
+                "runs": int(point["runs"]),
+            }
+        ]
+
+    def sweep_columns(self):
+        return WAR_COLUMNS, {c: "float64" for c in WAR_COLUMNS} | {"runs": "int64"}
+
+    def sweep_figure(self, n_params: int, issue: str | None = None) -> str:
+        if issue is not None:
+            raise ValueError("a crisis sweep has one P(war) per point, not one per issue")
+        return "sweep_war_lines" if n_params == 1 else "sweep_war_heatmap"
+
+    def sweep_lines(self, result, limit: int = 40) -> list[str]:
+        """A crisis sweep as text lines: P(war) with its 95% interval at each grid point."""
+        paths = [p.path for p in result.params]
+        lines = [
+            f"{result.scenario.name}: sweep of {result.n_points} points, {result.runs} runs of "
+            f"{result.model} each, root seed {result.root_seed} at every point",
+            "P(war) with its 95% interval (Wilson) per point:",
+        ]
+        widths = [max(10, len(p)) for p in paths]
+        header = " ".join(f"{p:>{w}}" for p, w in zip(paths, widths, strict=True))
+        header += f" {'P(war)':>7} {'95% interval':>16} {'believed':>9} {'mean p':>7}"
+        lines += [header, "-" * len(header)]
+        t = result.table
+        for n, row in enumerate(t.itertuples(index=False)):
+            if n == limit:
+                lines.append(f"... {len(t) - limit} more points in the table")
+                break
+            key = row[: len(paths)]
+            r = dict(zip(t.columns, row, strict=True))
+            interval = f"[{r['p_war_lo']:.3f}, {r['p_war_hi']:.3f}]"
+            lines.append(
+                " ".join(f"{v:>{w}g}" for v, w in zip(key, widths, strict=True))
+                + f" {r['p_war']:>7.3f} {interval:>16} {r['p_war_believed']:>9.3f}"
+                f" {r['p_mean']:>7.3f}"
+            )
+        return lines
+
+    def sweep_html(self, result) -> str:
+        paths = [p.path for p in result.params]
+        cols = ["p_war", "p_war_lo", "p_war_hi", "p_war_believed", "p_mean"]
+        return (
+            f"<p><b>{html.escape(result.scenario.name)}</b>: crisis sweep of {result.n_points} "
+            f"points ({result.runs} runs each, same root seed {result.root_seed} at every "
+            "point); P(war) with its 95% interval (Wilson)</p>"
+            + result.table.set_index(paths)[cols].to_html(float_format=lambda v: f"{v:.3f}")
         )
 
 

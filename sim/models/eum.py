@@ -112,7 +112,8 @@ class ExpectedUtility(PositionModel):
     moves = True
     mesa_driver = True
 
-    def check_figure_options(self, scenario, params) -> None:
+    def check(self, scenario, params, rounds) -> None:
+        super().check(scenario, params, rounds)
         if params.focus is not None and params.focus not in scenario.actors:
             raise ValueError(
                 f"focus {params.focus}: unknown actor; expected one of: "

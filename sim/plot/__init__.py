@@ -16,6 +16,7 @@ strategies by name, 24 dyads, user strings cut to 60 characters (50 in a panel's
 title) and 24 x 32 inches; a note on the figure says what it leaves out.
 """
 
+from sim.plot import games
 from sim.plot._base import close, returned
 from sim.plot.agreements import run_bargaining_range, run_offers, run_zone
 from sim.plot.bargaining import bargaining_range, offers, zone
@@ -91,5 +92,10 @@ FIGURES = {
     "zone": returned(run_zone),
     "offers": returned(run_offers),
     "bargaining_range": returned(run_bargaining_range),
+    "sweep_lines": sweep_lines,
+    "sweep_heatmap": sweep_heatmap,
+    "sweep_war_lines": sweep_war_lines,
+    "sweep_war_heatmap": sweep_war_heatmap,
+    **games.FIGURES,
 }
 """Every figure a result can list in its outputs, by name: ``FIGURES[name](result, **options)``."""

@@ -104,8 +104,8 @@ def sweep_heatmap(result, issue: str | None = None, ax=None, stat: str = "compro
 
 def _war_sweep(result, ax, n_params: int, what: str, size):
     """(figure, axes) for a crisis sweep over ``n_params`` parameters."""
-    if result.model != "crisis":
-        raise ValueError(f"{what} needs a crisis sweep; this one runs {result.model}")
+    if "p_war" not in result.table.columns:
+        raise ValueError(f"{what} needs a sweep of P(war); this one runs {result.model}")
     if len(result.params) != n_params:
         raise ValueError(
             f"{what} needs a sweep over {n_params} parameter(s); this one has {len(result.params)}"

@@ -86,7 +86,11 @@ class EnsembleResult:
         the schema), ``summary.json``, ``distribution.png`` and, when trajectories were
         kept, ``trajectories.parquet`` and ``trajectories.png``."""
         table = self.table.replace_schema_metadata({k: str(v) for k, v in self.metadata.items()})
-        out = [("runs.parquet", table), ("summary.json", self.summary())]
+        out = [
+            ("runs.parquet", table),
+            ("summary.json", self.summary()),
+            ("distribution.png", Figure(self.spec.ensemble_figure)),
+        ]
         if self.trajectories is not None:
             out.append(
                 (
@@ -94,7 +98,6 @@ class EnsembleResult:
                     pa.Table.from_pandas(self.trajectories, preserve_index=False),
                 )
             )
-        out.append(("distribution.png", Figure(self.spec.ensemble_figure)))
         if self.trajectories is not None and not self.trajectories.empty:
             out.append(("trajectories.png", Figure("ensemble_trajectories")))
         return out

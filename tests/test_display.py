@@ -75,10 +75,11 @@ def results(sc):
     yield "tournament", sim.tournament(["tit_for_tat", "defector"], turns=5)
     yield "evolution", sim.evolve(["tit_for_tat", "defector"], population=10, steps=20)
     yield "replicator", sim.evolve(["tit_for_tat", "defector"], process="replicator", steps=20)
+    yield "match", sim.play_match("tit_for_tat", "defector", turns=5)
 
 
 # results of the repeated games on their own: they hold no scenario strings
-NO_SCENARIO = {"tournament", "evolution", "replicator"}
+NO_SCENARIO = {"tournament", "evolution", "replicator", "match"}
 
 
 def displayable_classes() -> set[type]:

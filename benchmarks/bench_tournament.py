@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:
 
 from sim.kernels import games as K  # noqa: E402
 from sim.models import games as G  # noqa: E402
+from sim.models.strategies import strategy_code  # noqa: E402
 from tests.reference import ref_match  # noqa: E402
 
 STRATEGIES = [
@@ -61,7 +62,7 @@ def batch_inputs(repetitions: int):
     pairs = [(i, j) for i in range(n) for j in range(i, n)]
     words = G.match_seeds(SEED, repetitions, pairs)
     return (
-        np.array([G.strategy_code(s) for s in STRATEGIES], dtype=np.int64),
+        np.array([strategy_code(s) for s in STRATEGIES], dtype=np.int64),
         np.zeros(n),
         G.game("prisoners_dilemma"),
         np.full(len(words), TURNS, dtype=np.int64),
@@ -85,7 +86,7 @@ def best_of(fn, reps: int) -> tuple[float, float]:
 
 def reference(args) -> np.ndarray:
     codes, params, pay, turns, noise, seeds, pi, pj, _ = args
-    names = {G.strategy_code(s): s for s in STRATEGIES}
+    names = {strategy_code(s): s for s in STRATEGIES}
     pay = pay.tolist()
     out = np.empty((len(seeds), 2))
     for m in range(len(seeds)):

@@ -580,14 +580,14 @@ STRATEGIES = [
 tournament = sim.tournament(STRATEGIES, turns=200, repetitions=REPETITIONS, seed=1)
 tournament.scores()"""
     ),
-    code("tournament.plot()"),
-    md("The mean payoff per turn of each strategy (row) against each (column):"),
     code(
         """\
 from sim import plot
 
-plot.payoff_heatmap(tournament)"""
+plot.tournament_ranking(tournament)"""
     ),
+    md("The mean payoff per turn of each strategy (row) against each (column):"),
+    code("plot.payoff_heatmap(tournament)"),
     md(
         """\
 With noise (5% of moves flipped) the ranking reshuffles: a misread move sets
@@ -623,7 +623,7 @@ evolution = sim.evolve(
 )
 evolution"""
     ),
-    code("evolution.plot()"),
+    code("plot.evolution(evolution)"),
     md(
         """\
 ## The scenario's dyads
@@ -638,7 +638,7 @@ scenario = sim.load_scenario()
 game = sim.play(scenario, seed=1)
 game"""
     ),
-    code("game.plot()"),
+    code("plot.repeated_moves(game)"),
     md(
         """\
 ## Turn by turn

@@ -241,12 +241,16 @@ def test_ensemble_views_escape_the_name(name, scen):
 ID_METAVARS = ("ACTOR", "PARTY", "A,B")
 
 
+def _numeric(opt) -> bool:
+    return opt.lo is not None or opt.hi is not None
+
+
 def _bad_value_cases():
     cases = []
     for name, spec in MODELS.items():
         for param, opt in options_of(spec.Params).items():
             ids = opt.metavar is not None and any(w in opt.metavar for w in ID_METAVARS)
-            if opt.choices is not None or ids:
+            if opt.choices is not None or ids or _numeric(opt):
                 cases.append(pytest.param(name, param, id=f"{name}-{param}"))
     return cases
 
@@ -267,6 +271,32 @@ def test_bad_parameter_value_is_exit_2_naming_it(name, param, capsys, tmp_path):
     assert flag.lstrip("-") in err, err
     assert "Traceback" not in err
     assert not out.exists(), "a refused run left an output folder"
+
+
+def _numeric_cases():
+    cases = []
+    for name, spec in MODELS.items():
+        for field in dataclasses.fields(spec.Params):
+            if _numeric(field.metadata["option"]):
+                cases.append(pytest.param(name, field.name, id=f"{name}-{field.name}"))
+    return cases or [pytest.param(None, None, id="none")]
+
+
+@pytest.mark.parametrize(("name", "param"), _numeric_cases())
+def test_numeric_parameter_in_range_runs_from_the_command_line(name, param, capsys):
+    """A number in a parameter's range, given as an option of sim run, is taken as that number."""
+    if name is None:
+        pytest.skip("no registered model has a numeric parameter")
+    field = next(f for f in dataclasses.fields(MODELS[name].Params) if f.name == param)
+    opt = field.metadata["option"]
+    value = (
+        field.default if field.default is not None else (opt.lo if opt.lo is not None else opt.hi)
+    )
+    flag = _flag(param, opt)
+    argv = ["run", _scenario_for(name), "--model", name, flag, repr(value), "--rounds", str(ROUNDS)]
+    rc = main(argv)
+    err = capsys.readouterr().err
+    assert rc == 0, f"{' '.join(argv)}: exit {rc}; {err}"
 
 
 def _valid_value(opt) -> str:

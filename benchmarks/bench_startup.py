@@ -6,8 +6,9 @@
 It runs ``sim --help``, ``sim list`` and ``sim models`` (and, for reference, ``python -c
 pass``: the interpreter alone) as new processes, each N times after one warm-up run (so
 the files are in the page cache and Python's bytecode cache is written), and prints the
-median, the fastest and the slowest wall time of each, with the exit code of the last
-run. The ``sim`` script beside the running interpreter is used when there is one
+median, the fastest and the slowest wall time of each, the median CPU time (user plus
+system, of the child process: less moved by other load on the machine than the wall time)
+and the exit code of the last run. The ``sim`` script beside the running interpreter is used when there is one
 (``--sim`` names another; without one, ``python -m sim``). The commands inherit the
 environment, so ``PYTHONPATH`` chooses which checkout is timed.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,18 +39,26 @@ def sim_command(given: str | None) -> list[str]:
     return [found] if found else [sys.executable, "-m", "sim"]
 
 
-def time_process(argv: list[str], runs: int) -> tuple[list[float], int]:
-    """Wall times in seconds of ``runs`` runs of ``argv`` after one warm-up, and the last exit code."""
+def children_cpu() -> float:
+    """CPU seconds (user and system) of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_process(argv: list[str], runs: int) -> tuple[list[float], list[float], int]:
+    """Wall and CPU times in seconds of ``runs`` runs of ``argv`` after one warm-up, and the
+    last exit code."""
     env = {**os.environ, "MPLBACKEND": "Agg"}
     subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    times = []
+    wall, cpu = [], []
     code = 0
     for _ in range(runs):
-        t0 = time.perf_counter()
+        c0, t0 = children_cpu(), time.perf_counter()
         done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t0)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(children_cpu() - c0)
         code = done.returncode
-    return times, code
+    return wall, cpu, code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,12 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = [("python -c pass", [sys.executable, "-c", "pass"])]
     rows += [("sim " + " ".join(c), [*sim, *c]) for c in COMMANDS]
     print(f"{args.runs} runs each after a warm-up; {' '.join(sim)}")
-    print(f"{'command':<16} {'median s':>9} {'min s':>7} {'max s':>7}  exit")
+    print(f"{'command':<16} {'median s':>9} {'min s':>7} {'max s':>7} {'cpu s':>7}  exit")
     for label, command in rows:
-        times, code = time_process(command, args.runs)
+        wall, cpu, code = time_process(command, args.runs)
         print(
-            f"{label:<16} {statistics.median(times):>9.3f} {min(times):>7.3f} "
-            f"{max(times):>7.3f}  {code}"
+            f"{label:<16} {statistics.median(wall):>9.3f} {min(wall):>7.3f} "
+            f"{max(wall):>7.3f} {statistics.median(cpu):>7.3f}  {code}"
         )
     return 0
 

@@ -45,7 +45,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "models": (
         "sim.cli.models",
         "models_cmd",
-        "List every model with its summary, the sections it needs and its parameters.",
+        "List the models: summary, the scenario sections each needs, and its parameters.",
     ),
     "play": (
         "sim.cli.games",

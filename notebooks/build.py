@@ -26,6 +26,7 @@ import os
 import pandas as pd
 
 import sim
+import sim.plot
 
 # SIM_NOTEBOOK_SMALL=1: small runs for tests; unset it for the full sizes
 SMALL = os.environ.get("SIM_NOTEBOOK_SMALL") == "1"
@@ -109,7 +110,7 @@ at the start and at the end."""
 result = sim.run(scenario, model="eum", rounds=ROUNDS)
 result"""
     ),
-    code("result.plot()"),
+    code("sim.plot.figure(result)"),
     md(
         """\
 ## Reading the forecast
@@ -164,7 +165,7 @@ pd.DataFrame(
     }
 ).round(1)"""
     ),
-    code('no_red_line.plot(issue="enlargement")'),
+    code('sim.plot.positions(no_red_line, issue="enlargement")'),
     md(
         """\
 To try other positions by hand, the explorer shows the same model with sliders: pick an
@@ -224,7 +225,7 @@ expected utility of challenging it (x) and by its expected utility of challengin
 the UK (y). Top right is conflict, bottom left the status quo; in the other two
 quadrants one side gives way."""
     ),
-    code('result.plot_quadrant("UK")'),
+    code('sim.plot.quadrant(result, "UK")'),
     md(
         """\
 ## Risk exponents, with the mesa model stepped by hand
@@ -338,7 +339,7 @@ capabilities, per the scenario file. The display gives per issue the mean and th
 ens = sim.ensemble(scenario, runs=RUNS, seed=7, rounds=ROUNDS, progress=False)
 ens"""
     ),
-    code("ens.plot()"),
+    code("sim.plot.figure(ens)"),
     md(
         """\
 One row per run (`ens.runs`): its seed, how it stopped, and the final forecast per
@@ -371,7 +372,7 @@ grid = {
 sweep = sim.sweep(scenario, grid, runs=POINT_RUNS, seed=1, progress=False)
 sweep"""
     ),
-    code('sweep.plot(issue="enlargement")'),
+    code('sim.plot.figure(sweep, issue="enlargement")'),
     md(
         """\
 The tidy table behind the heatmap has a row per point and issue with the mean,
@@ -424,7 +425,7 @@ scenario = sim.load_scenario()
 nbs = sim.run(scenario, model="nbs")
 nbs"""
     ),
-    code("nbs.plot()"),
+    code("sim.plot.figure(nbs)"),
     md(
         """\
 With Russia's red line lifted a deal exists; with linear utilities it trades whole
@@ -434,7 +435,7 @@ posture, the exercises and the withdrawal."""
     code(
         """\
 lifted = sim.run("nato_russia_2022", model="nbs", overrides=LIFTED)
-lifted.plot()"""
+sim.plot.figure(lifted)"""
     ),
     md(
         """\
@@ -451,7 +452,7 @@ offers = sim.run(scenario, model="alternating", parties=["RUS", "NATO"])
 print(offers.record["message"])
 offers.rounds[["round", "proposer", "value_a", "value_b", "accepted"]]"""
     ),
-    code("offers.plot()"),
+    code("sim.plot.figure(offers)"),
     md(
         """\
 Would a conceder on either side help? Not within the red lines: strategies decide
@@ -498,7 +499,7 @@ against concessions; within the red lines no acceptable offer exists."""
 crisis = sim.run(scenario, model="crisis")
 {key: crisis.summary()[key] for key in ("p", "bargaining_range", "p_war", "war")}"""
     ),
-    code("crisis.plot_bargaining_range()"),
+    code('sim.plot.figure(crisis, "bargaining_range")'),
     md(
         """\
 ## The probability of war
@@ -513,7 +514,7 @@ its best offer within the red lines and Russia fights or not. P(war) comes with 
 war = sim.ensemble(scenario, model="crisis", runs=RUNS, seed=3, progress=False)
 lo, hi = war.summary()["p_war_interval"]
 print(f"P(war) = {war.summary()['p_war']:.3f}, 95% interval [{lo:.3f}, {hi:.3f}]")
-war.plot()"""
+sim.plot.figure(war)"""
     ),
     md(
         """\
@@ -535,7 +536,7 @@ support = sim.sweep(
 )
 support.table[["crisis.supporters.USA", "p_war", "p_war_lo", "p_war_hi", "p_mean"]].round(3)"""
     ),
-    code("support.plot()"),
+    code("sim.plot.figure(support)"),
 ]
 
 
@@ -580,14 +581,9 @@ STRATEGIES = [
 tournament = sim.tournament(STRATEGIES, turns=200, repetitions=REPETITIONS, seed=1)
 tournament.scores()"""
     ),
-    code(
-        """\
-from sim import plot
-
-plot.tournament_ranking(tournament)"""
-    ),
+    code("sim.plot.tournament_ranking(tournament)"),
     md("The mean payoff per turn of each strategy (row) against each (column):"),
-    code("plot.payoff_heatmap(tournament)"),
+    code("sim.plot.payoff_heatmap(tournament)"),
     md(
         """\
 With noise (5% of moves flipped) the ranking reshuffles: a misread move sets
@@ -623,7 +619,7 @@ evolution = sim.evolve(
 )
 evolution"""
     ),
-    code("plot.evolution(evolution)"),
+    code("sim.plot.evolution(evolution)"),
     md(
         """\
 ## The scenario's dyads
@@ -638,7 +634,7 @@ scenario = sim.load_scenario()
 game = sim.play(scenario, seed=1)
 game"""
     ),
-    code("plot.repeated_moves(game)"),
+    code("sim.plot.repeated_moves(game)"),
     md(
         """\
 ## Turn by turn

@@ -92,9 +92,9 @@ def test_a_returned_figure_shows_once_as_an_image_in_a_kernel():
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(
-            "import sim\nresult = sim.run('ec_example_scholz2011', rounds=3)"
+            "import sim, sim.plot\nresult = sim.run('ec_example_scholz2011', rounds=3)"
         ),
-        nbformat.v4.new_code_cell("result.plot()"),
+        nbformat.v4.new_code_cell("sim.plot.figure(result)"),
     ]
     env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "DISPLAY")}
     client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3")

@@ -14,6 +14,7 @@ import dataclasses
 import html
 import importlib.util
 import json
+import re
 from functools import cache
 
 import numpy as np
@@ -330,18 +331,35 @@ def _default_text(default) -> str | None:
     return str(default)
 
 
+def _word(name: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+
+
 def test_sim_models_lists_every_model_and_parameter(capsys):
+    """Each model's entry in sim models (from its name to the next model's) gives its
+    summary, the sections it needs, and every parameter with its default and range."""
     if importlib.util.find_spec("sim.cli.models") is None:
         pytest.skip("the sim models command (sim.cli.models) is not there yet")
     assert main(["models"]) == 0
-    out = capsys.readouterr().out
-    lines = out.splitlines()
+    lines = capsys.readouterr().out.splitlines()
+    starts = {}
+    for name in MODELS:
+        at = [i for i, line in enumerate(lines) if _word(name).match(line.lstrip())]
+        assert at, f"sim models does not name {name}"
+        starts[name] = at[0]
+    order = sorted(starts.values())
     for name, spec in MODELS.items():
-        assert any(name in line.split() for line in lines), f"sim models does not name {name}"
-        assert spec.summary in out, f"sim models does not give {name}'s summary"
+        i = starts[name]
+        later = [j for j in order if j > i]
+        block = lines[i : later[0] if later else len(lines)]
+        text = "\n".join(block)
+        assert spec.summary in text, f"sim models does not give {name}'s summary"
+        for section in spec.requires:
+            assert f"[{section}]" in text, f"sim models does not say {name} needs [{section}]"
         for field in dataclasses.fields(spec.Params):
             opt = field.metadata["option"]
-            rows = [line for line in lines if field.name in line or _flag(field.name, opt) in line]
+            names = (_word(_flag(field.name, opt)), _word(field.name))
+            rows = [line for line in block if any(w.search(line) for w in names)]
             assert rows, f"sim models does not name {name}'s parameter {field.name}"
             assert any(opt.range_text() in row for row in rows), (
                 f"{name}.{field.name}: range {opt.range_text()} not shown"

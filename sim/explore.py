@@ -26,6 +26,7 @@ import solara
 
 from sim import plot
 from sim.abm import NegotiationModel
+from sim.models import MODELS
 from sim.results import RunResult
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.load import validate_raw
@@ -46,7 +47,10 @@ def run_rounds(sc: Scenario, rounds: int):
     """The expected-utility run of ``sc`` stepped ``rounds`` times, as a RunResult."""
     model = NegotiationModel(sc, rounds=rounds)
     model.run_model()
-    return RunResult(sc, "eum", model.trajectory(), rounds)
+    eum = MODELS["eum"]  # the explorer steps the expected-utility model's mesa agents
+    return RunResult(
+        sc, eum.name, eum.run(sc, rounds=rounds, trajectory=model.trajectory()), rounds
+    )
 
 
 FORECAST_HEADER = ("issue", "start: compromise", "median", "now: compromise", "median")

@@ -366,7 +366,6 @@ def sweep(
     workers = check_integer("workers", workers, 1, MAX_WORKERS, none=True)
     grid_params = parse_params(params)
     if isinstance(overrides, dict):
-
         fixed = [f"{k}={toml_value(v)}" for k, v in overrides.items()]
     else:
         fixed = list(overrides or ())
@@ -404,7 +403,6 @@ def sweep(
     with contextlib.ExitStack() as stack:
         # the executor first: a scheduler that is wrong or out of reach leaves no folder
         if executor is None and scheduler is not None:
-
             check = getattr(distributed, "check_scheduler", None)
             if check is not None:
                 check(scheduler)

@@ -19,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.models.bargain import alternating, crisis, nash
+from sim.models.bargain import alternating, nash
 from sim.models.fearon import fearon_optimal_offer, win_probability
 from sim.models.parties import parties, war
+from sim.models.war import crisis
 from sim.scenario import validate_raw
 
 # ---- building scenarios ------------------------------------------------------------------
@@ -839,7 +840,7 @@ def test_defender_keeps_the_status_quo_when_buying_peace_costs_more():
     fall back on (pure Fearon) it makes the offer."""
     from types import SimpleNamespace
 
-    from sim.models.bargain import defender_offer
+    from sim.models.war import defender_offer
 
     w = SimpleNamespace(p=0.5, cost_defender=0.1, cost_challenger=0.5)
     kept = defender_offer(w, (0.0, 1.0), (0.0, 1.0), 0.45, 0.2)

@@ -10,7 +10,7 @@ import pytest
 
 import sim
 from sim.kernels.eum import EVENT_NAMES
-from sim.results import write_atomic
+from sim.outputs import write_single
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,10 @@ def test_summary_is_strict_json(ec_result):
     back = json.loads(text)
     assert back["rounds"] == ec_result.rounds
     assert set(back["forecast"]) == set(ec_result.scenario.issue_ids)
+
+
+def write_atomic(target, text):
+    return write_single(target, text, owned=lambda data: True)
 
 
 def test_write_atomic_replaces_and_leaves_no_temporaries(tmp_path):

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 import sim
 import sim.experiment
 import sim.plot
+import sim.save
 from sim.cli import cli, main
 from sim.grid import SweepError
 
@@ -122,12 +123,12 @@ def test_integer_fields_get_whole_values():
 
 # ---- figures ----------------------------------------------------------------------------
 def test_one_parameter_figure(nato_sweep, tmp_path):
-    fig = nato_sweep.plot()
+    fig = sim.plot.figure(nato_sweep)
     panels = [a for a in fig.axes if a.get_visible()]
     assert len(panels) == len(nato_issues())
     # the mean line and two bands per panel
     assert len(panels[0].lines) >= 1 and len(panels[0].collections) >= 2
-    written = nato_sweep.write(tmp_path)
+    written = sim.save.write(nato_sweep, tmp_path)
     assert [p.name for p in written] == ["sweep.parquet", "sweep.png"]
     assert (tmp_path / "sweep.png").read_bytes()[:8] == PNG_MAGIC
     sim.plot.close(fig)
@@ -142,7 +143,7 @@ def test_two_parameter_heatmap(tmp_path):
         progress=False,
     )
     assert len(res.table) == 6 * len(nato_issues())
-    fig = res.plot()
+    fig = sim.plot.figure(res)
     # a heatmap and its colour bar per issue
     assert len(fig.axes) == 2 * len(nato_issues())
     image = fig.axes[0].images[0].get_array()
@@ -151,7 +152,7 @@ def test_two_parameter_heatmap(tmp_path):
     want = enl.pivot(index=SAL, columns="model.Q", values="compromise_mean").to_numpy()
     np.testing.assert_array_equal(np.asarray(image), want)
     sim.plot.close(fig)
-    res.write(tmp_path)
+    sim.save.write(res, tmp_path)
     assert (tmp_path / "sweep.png").read_bytes()[:8] == PNG_MAGIC
 
 

@@ -20,8 +20,9 @@ import pytest
 import sim
 import sim.experiment
 import sim.plot
+import sim.save
 from sim.cli import main
-from sim.grid import SweepError, war_lines
+from sim.grid import SweepError
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 USA = "crisis.supporters.USA"
@@ -272,7 +273,7 @@ def test_interrupted_crisis_sweep_resumes(tmp_path, monkeypatch, capsys):
 
 # ---- figures -------------------------------------------------------------------------------
 def test_one_parameter_figure(usa_sweep, tmp_path):
-    fig = usa_sweep.plot()
+    fig = sim.plot.figure(usa_sweep)
     assert len(fig.axes) == 1
     a = fig.axes[0]
     p_war, believed = a.lines[:2]
@@ -282,7 +283,7 @@ def test_one_parameter_figure(usa_sweep, tmp_path):
     assert len(a.collections) == 1  # the interval band
     assert a.get_xlabel() == USA
     sim.plot.close(fig)
-    written = usa_sweep.write(tmp_path)
+    written = sim.save.write(usa_sweep, tmp_path)
     assert [p.name for p in written] == ["sweep.parquet", "sweep.png"]
     assert (tmp_path / "sweep.png").read_bytes()[:8] == PNG_MAGIC
 
@@ -290,7 +291,7 @@ def test_one_parameter_figure(usa_sweep, tmp_path):
 def test_two_parameter_heatmap(two_sweep, tmp_path):
     t = two_sweep.table
     assert len(t) == 12
-    fig = two_sweep.plot()
+    fig = sim.plot.figure(two_sweep)
     assert len(fig.axes) == 2  # the heatmap and its colour bar
     a = fig.axes[0]
     image = np.asarray(a.images[0].get_array())
@@ -302,7 +303,7 @@ def test_two_parameter_heatmap(two_sweep, tmp_path):
     texts = sorted(x.get_text() for x in a.texts)
     assert texts == sorted(f"{v:.2f}" for v in want.ravel())
     sim.plot.close(fig)
-    two_sweep.write(tmp_path)
+    sim.save.write(two_sweep, tmp_path)
     assert (tmp_path / "sweep.png").read_bytes()[:8] == PNG_MAGIC
 
 
@@ -312,7 +313,7 @@ def test_figures_refuse_the_wrong_sweep(usa_sweep, two_sweep):
     with pytest.raises(ValueError, match="1 parameter"):
         sim.plot.sweep_war_lines(two_sweep)
     with pytest.raises(ValueError, match="per issue"):
-        usa_sweep.plot(issue="enlargement")
+        usa_sweep.spec.sweep_figure(1, issue="enlargement")
 
 
 # ---- display -------------------------------------------------------------------------------
@@ -324,11 +325,11 @@ def test_repr_html_and_text_lines(usa_sweep):
     page = usa_sweep._repr_html_()
     assert "P(war)" in page and USA in page
     assert f"{usa_sweep.table['p_war'].iloc[0]:.3f}" in page
-    lines = war_lines(usa_sweep)
+    lines = usa_sweep.lines()
     assert "root seed 11 at every point" in lines[0]
     row = usa_sweep.table.iloc[1]
     assert f"[{row['p_war_lo']:.3f}, {row['p_war_hi']:.3f}]" in lines[5]
-    short = war_lines(usa_sweep, limit=1)
+    short = usa_sweep.lines(limit=1)
     assert len(short) == 6 and short[-1] == "... 2 more points in the table"
 
 

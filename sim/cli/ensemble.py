@@ -127,15 +127,16 @@ def ensemble_cmd(
 
     out_dir = _out_dir(out)
     sc = _load(scenario, overrides)
-    if (model or sc.model.kind) == "crisis" and sc.crisis is None:
-        raise InputError(
-            f"{resolve(scenario)}: crisis: the crisis model needs a [crisis] section "
-            "(challenger, defender, contested, cost); see scenarios/README.md"
-        )
-    if trajectories and (model or sc.model.kind) in ("nbs", "alternating", "crisis"):
-        raise InputError(
-            "--trajectories: positions by round exist for eum, compromise and median only"
-        )
+    spec = MODELS[model or sc.model.kind]
+    for section in spec.requires:
+        if getattr(sc, section, None) is None:
+            raise InputError(
+                f"{resolve(scenario)}: {section}: the {spec.name} model needs a [{section}] "
+                "section; see scenarios/README.md"
+            )
+    if trajectories and not spec.keeps_trajectories:
+        keep = [name for name, m in MODELS.items() if m.keeps_trajectories]
+        raise InputError(f"--trajectories: positions by round exist for {', '.join(keep)} only")
     try:
         result = ensemble(
             sc,

@@ -32,10 +32,16 @@ def _flag(name: str, opt) -> str:
 
 def _with_model_options(func):
     for name, (opt, models) in reversed(OPTIONS.items()):
-        kwargs = {"default": None, "metavar": opt.metavar, "help": f"{', '.join(models)}: {opt.help}"}
+        kwargs = {
+            "default": None,
+            "metavar": opt.metavar,
+            "help": f"{', '.join(models)}: {opt.help}",
+        }
         if opt.choices is not None:
             kwargs["type"] = click.Choice(opt.choices)
             kwargs.pop("metavar")
+        elif opt.lo is not None or opt.hi is not None:
+            kwargs["type"] = float
         if opt.multiple:
             kwargs["multiple"] = True
             kwargs.pop("default")

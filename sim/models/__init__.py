@@ -9,7 +9,8 @@ from sim.models import alternating, compromise, crisis, eum, median, nbs
 from sim.models.base import Model
 
 MODELS: dict[str, Model] = {
-    module.MODEL.name: module.MODEL for module in (eum, compromise, median, nbs, alternating, crisis)
+    module.MODEL.name: module.MODEL
+    for module in (eum, compromise, median, nbs, alternating, crisis)
 }
 """The registry: every model `sim run --model` accepts, by name."""
 

@@ -138,14 +138,20 @@ class Model:
             if opt.choices is not None and not opt.multiple and not isinstance(value, str):
                 raise TypeError(f"{name}: expected one of: {', '.join(opt.choices)}; got {value!r}")
             if opt.choices is not None and isinstance(value, str) and value not in opt.choices:
-                raise ValueError(f"{name}: expected one of: {', '.join(opt.choices)}; got {value!r}")
+                raise ValueError(
+                    f"{name}: expected one of: {', '.join(opt.choices)}; got {value!r}"
+                )
             if opt.lo is not None or opt.hi is not None:
                 if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                    raise TypeError(f"{name}: expected a number in {opt.range_text()}, got {value!r}")
+                    raise TypeError(
+                        f"{name}: expected a number in {opt.range_text()}, got {value!r}"
+                    )
                 lo = -math.inf if opt.lo is None else opt.lo
                 hi = math.inf if opt.hi is None else opt.hi
                 if not (math.isfinite(value) and lo <= value <= hi):
-                    raise ValueError(f"{name}: expected a number in {opt.range_text()}, got {value}")
+                    raise ValueError(
+                        f"{name}: expected a number in {opt.range_text()}, got {value}"
+                    )
             given[name] = value
         return self.Params(**given)
 

@@ -44,7 +44,9 @@ class NashBargaining(AgreementModel):
         lines = []
         for iid, z in record["zone_of_agreement"].items():
             zone = (
-                f"empty ({', '.join(z['parties'])})" if z["empty"] else f"[{z['lo']:g}, {z['hi']:g}]"
+                f"empty ({', '.join(z['parties'])})"
+                if z["empty"]
+                else f"[{z['lo']:g}, {z['hi']:g}]"
             )
             lines.append(f"  zone of agreement on {iid}: {zone}")
         return lines

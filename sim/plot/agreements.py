@@ -22,14 +22,24 @@ def run_zone(result, ax=None):
         {
             "scale_lo": arrays.scale_lo,
             "scale_hi": arrays.scale_hi,
-            "zone_lo": [np.nan if zone_of[i]["empty"] else zone_of[i]["lo"] for i in arrays.issue_ids],
-            "zone_hi": [np.nan if zone_of[i]["empty"] else zone_of[i]["hi"] for i in arrays.issue_ids],
+            "zone_lo": [
+                np.nan if zone_of[i]["empty"] else zone_of[i]["lo"] for i in arrays.issue_ids
+            ],
+            "zone_hi": [
+                np.nan if zone_of[i]["empty"] else zone_of[i]["hi"] for i in arrays.issue_ids
+            ],
         },
         index=pd.Index(arrays.issue_ids, name="issue"),
     )
     ranges = pd.DataFrame(
         [
-            {"issue": iid, "party": pid, "lo": pt.lo[i, k], "hi": pt.hi[i, k], "ideal": pt.ideal[i, k]}
+            {
+                "issue": iid,
+                "party": pid,
+                "lo": pt.lo[i, k],
+                "hi": pt.hi[i, k],
+                "ideal": pt.ideal[i, k],
+            }
             for k, iid in enumerate(arrays.issue_ids)
             for i, pid in enumerate(pt.ids)
         ]

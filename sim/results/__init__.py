@@ -6,9 +6,8 @@
 result writes, it lists with ``outputs()``; `sim.save.write` writes it.
 """
 
-from sim.results._files import figure_bytes  # until the games write through sim.save
 from sim.results.bargaining import BargainResult
 from sim.results.ensembles import EnsembleResult
 from sim.results.runs import RunResult
 
-__all__ = ["BargainResult", "EnsembleResult", "RunResult", "figure_bytes"]
+__all__ = ["BargainResult", "EnsembleResult", "RunResult"]

@@ -391,7 +391,6 @@ GAME_NAMES = ("prisoners_dilemma", "chicken", "stag_hunt", "deadlock")
 """Named 2x2 games (payoffs in :mod:`sim.models.games`)."""
 
 
-
 class Symmetric(_Strict):
     """A symmetric 2x2 game by its four payoffs: reward, sucker, temptation, punishment."""
 

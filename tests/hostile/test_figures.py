@@ -17,7 +17,7 @@ from matplotlib.text import Text
 
 from sim import plot
 from sim.cli import main
-from sim.results import figure_bytes
+from sim.save import figure_bytes
 from sim.scenario.load import validate_raw
 
 # strings mathtext, TeX or HTML would take for markup, and one long unicode string
@@ -84,7 +84,9 @@ def _positions_result(ctx, rounds: int = 3):
     m, n = len(sc.issue_ids), len(sc.actor_ids)
     pos = ctx.rng.uniform(0, 100, size=(rounds + 1, m, n))
     fc = pd.DataFrame({"compromise": np.full(m, 50.0), "median": np.full(m, 40.0)})
-    return NS(scenario=sc, trajectory=NS(positions=pos), forecast=lambda: fc, stopped="cycle",
+    eu = ctx.rng.uniform(-1, 1, size=(rounds + 1, m, n, n))
+    return NS(scenario=sc, trajectory=NS(positions=pos, expected_utility=eu), forecast=lambda: fc,
+              stopped="cycle",
               cycle_length=2, model="eum", rounds=rounds)  # fmt: skip
 
 
@@ -237,7 +239,7 @@ SHOWS = {
                "sweep_war_heatmap", "repeated_moves", "bargaining_range", "offers", "zone"],
     "strategies": ["tournament_ranking", "payoff_heatmap", "evolution", "repeated_moves"],
 }  # fmt: skip
-FUNCTIONS = sorted(set(plot.__all__) - {"close"})
+FUNCTIONS = sorted(set(plot.__all__) - {"close", "FIGURES", "figure"})
 
 
 def _draw(name, ctx, **extra):

@@ -229,12 +229,12 @@ def test_a_state_folder_sim_did_not_make_is_refused(tmp_path, scenario):
 # ---- failures leave nothing behind --------------------------------------------------------
 def test_a_failing_figure_leaves_nothing_written(tmp_path, scenario, monkeypatch):
     """Tables are not written ahead of figures: a figure that fails leaves no files."""
-    import sim.results.runs as runs
+    import sim.save as save
 
     def boom(fig, dpi=110):
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr(runs, "figure_bytes", boom)
+    monkeypatch.setattr(save, "figure_bytes", boom)
     out = tmp_path / "out"
     result = invoke("run", scenario, "--out", out)
     assert result.exit_code != 0

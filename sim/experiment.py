@@ -123,6 +123,12 @@ def run(
             raise TypeError(f"rounds: expected an integer, got {rounds!r}")
         if not 0 <= rounds <= MAX_ROUNDS:
             raise ValueError(f"rounds: expected an integer in [0, {MAX_ROUNDS}], got {rounds}")
+    if parties is not None and (
+        isinstance(parties, str)
+        or not isinstance(parties, list | tuple)
+        or not all(isinstance(p, str) for p in parties)
+    ):
+        raise ValueError(f"parties: expected a list of actor or bloc ids, got {parties!r}")
     given = {
         "parties": parties,
         "strategies": strategies,
@@ -150,8 +156,7 @@ def run(
         trajectory = _step_mesa(scenario, limit, progress)
     outcome = spec.run(scenario, params, rounds, trajectory=trajectory)
     if isinstance(outcome, Bargain):
-        table = None if outcome.rounds is None else pd.DataFrame(outcome.rounds)
-        return BargainResult(scenario, spec.name, outcome.record, outcome.crisis, table,
+        return BargainResult(scenario, spec.name, outcome.record, outcome.crisis, outcome.rounds,
                              source=source, overrides=ov)  # fmt: skip
     return RunResult(scenario, spec.name, outcome, limit, source=source, overrides=ov)
 

@@ -274,6 +274,6 @@ def test_api_result_display_and_exports():
     assert repr(res).startswith("SweepResult('<b>ec</b>'")
     page = res._repr_html_()
     assert "<b>ec</b>" not in page and "&lt;b&gt;ec&lt;/b&gt;" in page
-    assert "sweep" in sim.__all__ and "SweepResult" in sim.__all__
+    assert "sweep" in sim.__all__ and sim.SweepResult.__name__ == "SweepResult"
     # importing the submodules must not shadow the functions of the same names
     assert callable(sim.sweep) and callable(sim.ensemble)

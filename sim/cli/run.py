@@ -101,6 +101,18 @@ def run_cmd(scenario, model, rounds, out, overrides, **given) -> None:
             f"{', '.join(owners)}; the model is {kind} (see sim models)"
         )
     try:
+        params = spec.params(**given)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{source}: {exc}") from None
+    if (
+        rounds is not None
+        and rounds < 1
+        and spec.uses_deadline(load_scenario(scenario, list(overrides)), params)
+    ):
+        raise InputError(
+            f"--rounds {rounds}: alternating offers need a deadline of at least 1 round"
+        )
+    try:
         result = run(
             scenario, model=kind, rounds=rounds, overrides=list(overrides), params=given,
             source_path=source,

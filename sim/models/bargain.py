@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from sim.models.nash_solution import nash_bargaining
 from sim.models.parties import Parties, parties
 from sim.scenario import Scenario, ScenarioArrays
 from sim.scenario.schema import STRATEGY_PRESETS, Strategy, strategy_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STRATEGY_CODES = {"hard_line": 0, "time_based": 1, "tit_for_tat": 2}
 
@@ -236,7 +240,7 @@ def alternating(
     arrays: ScenarioArrays | None = None,
     points: int = 201,
     table: bool = True,
-) -> tuple[dict, list[dict] | None]:
+) -> tuple[dict, pd.DataFrame | None]:
     """Alternating offers between two parties along their contract curve.
 
     The parties haggle over their Pareto frontier (:func:`sim.models.contract.contract_curve`),
@@ -251,6 +255,8 @@ def alternating(
     value_a, value_b`` (the offer's shares), ``utility.<party>`` (its utility),
     ``discounted.<party>``, ``accepted`` and the offer's position on each issue.
     """
+    import pandas as pd  # only here: the models import without pandas (fast start-up)
+
     h = haggle(sc, ids, strategies, first, deadline, arrays, points)
     pt, curve, strat, first, deadline = h.parties, h.curve, h.strategies, h.first, h.deadline
     A, B = pt.ids
@@ -300,7 +306,7 @@ def alternating(
         for k, iid in enumerate(pt.issue_ids):
             row[f"position.{iid}"] = float(x[k])
         rows.append(row)
-    frame = rows if table else None
+    frame = pd.DataFrame(rows) if table else None
     reached = rnd >= 0
     outcome = position_at(curve, float(share_a)) if reached else None
     # is there any point on the frontier both can accept?
@@ -348,7 +354,7 @@ class Bargain:
 
     record: dict
     crisis: dict | None = None
-    rounds: list[dict] | None = None
+    rounds: pd.DataFrame | None = None
 
 
 def party_ids(sc: Scenario, text: str | None, exactly: int | None = None) -> list[str] | None:
@@ -361,13 +367,13 @@ def party_ids(sc: Scenario, text: str | None, exactly: int | None = None) -> lis
     for pid in ids:
         if pid not in known:
             raise ValueError(
-                f"parties {text}: unknown actor or bloc {pid!r}; expected ids from: "
+                f"--parties {text}: unknown actor or bloc {pid!r}; expected ids from: "
                 f"{', '.join(known)}"
             )
     if len(set(ids)) != len(ids) or len(ids) < 2:
-        raise ValueError(f"parties {text}: expected at least two different ids")
+        raise ValueError(f"--parties {text}: expected at least two different ids")
     if exactly is not None and len(ids) != exactly:
-        raise ValueError(f"parties {text}: alternating offers takes exactly two")
+        raise ValueError(f"--parties {text}: alternating offers takes exactly two")
     return ids
 
 
@@ -415,7 +421,9 @@ def check_strategies(who, strategies: dict, first: str | None) -> None:
     for pid in strategies:
         if pid not in who:
             raise ValueError(
-                f"--strategy {pid}=...: {pid!r} is not a party; expected one of: {', '.join(who)}"
+                f"--strategy {pid}=...: {pid!r} is not a party (not a bargaining party); "
+                f"expected one of: "
+                f"{', '.join(who)}"
             )
     if first is not None and first not in who:
         raise ValueError(f"--first {first}: expected one of the parties: {', '.join(who)}")

@@ -116,7 +116,7 @@ class ExpectedUtility(PositionModel):
         super().check(scenario, params, rounds)
         if params.focus is not None and params.focus not in scenario.actors:
             raise ValueError(
-                f"focus {params.focus}: unknown actor; expected one of: "
+                f"--focus {params.focus}: unknown actor; expected one of: "
                 f"{', '.join(scenario.actors)}"
             )
 

@@ -126,16 +126,16 @@ def test_a_folder_locked_by_another_process_is_refused_and_left_alone(tmp_path, 
 
 
 def test_the_lock_is_held_while_the_ensemble_writes_its_files(tmp_path, monkeypatch):
-    from sim.results import EnsembleResult
+    import sim.experiment
 
-    real = EnsembleResult.write
+    real = sim.experiment.write
     seen = []
 
-    def write(self, out):
+    def write(result, out):
         seen.append(locked_by_someone(Path(out)))
-        return real(self, out)
+        return real(result, out)
 
-    monkeypatch.setattr(EnsembleResult, "write", write)
+    monkeypatch.setattr(sim.experiment, "write", write)
     out = tmp_path / "ens"
     sim.ensemble(EC, runs=20, seed=1, chunk_size=10, out=out, progress=False)
     assert seen == [True]
@@ -144,16 +144,16 @@ def test_the_lock_is_held_while_the_ensemble_writes_its_files(tmp_path, monkeypa
 
 
 def test_the_lock_is_held_while_the_sweep_writes_its_files(tmp_path, monkeypatch):
-    from sim.grid import SweepResult
+    import sim.grid
 
-    real = SweepResult.write
+    real = sim.grid.write
     seen = []
 
-    def write(self, out):
+    def write(result, out):
         seen.append(locked_by_someone(Path(out)))
-        return real(self, out)
+        return real(result, out)
 
-    monkeypatch.setattr(SweepResult, "write", write)
+    monkeypatch.setattr(sim.grid, "write", write)
     out = tmp_path / "sweep"
     sim.sweep(EC, {"model.Q": (0.5, 1.0, 2)}, runs=5, seed=1, out=out, progress=False)
     assert seen == [True]

@@ -205,7 +205,7 @@ def test_a_damaged_sweep_point_is_recomputed(tmp_path, reference, damage):
 def test_sigint_inside_a_kernel_waits_for_the_kernel(tmp_path, monkeypatch):
     """SIGINT during the chunk kernel (where numba compiles and loads its cache) is acted
     on after the kernel returns and its chunk is saved; the handler is restored."""
-    import sim.kernels.ensemble as kernels
+    import sim.models.trajectory as kernels  # the positions models call the chunk kernel here
 
     real = kernels.run_chunk
     finished = []

@@ -417,7 +417,7 @@ def counting_task(monkeypatch, fail_at=None):
     calls = []
 
     def task(*args, **kwargs):
-        calls.append(len(args[2]))
+        calls.append(len(args[4]))  # the seeds of the chunk
         if fail_at is not None and len(calls) == fail_at:
             raise KeyboardInterrupt
         return real(*args, **kwargs)

@@ -89,7 +89,8 @@ def run_cmd(scenario, model, rounds, out, overrides, **given) -> None:
     out_dir = _out_dir(out)
     source = resolve(scenario)
     given = {k: v for k, v in given.items() if v is not None and v != ()}
-    kind = model or load_scenario(scenario, list(overrides)).model.kind
+    sc = load_scenario(scenario, list(overrides))  # read once: the model and its deadline
+    kind = model or sc.model.kind
     spec = MODELS[kind]
     taken = options_of(spec.Params)
     foreign = [name for name in given if name not in taken]
@@ -104,11 +105,7 @@ def run_cmd(scenario, model, rounds, out, overrides, **given) -> None:
         params = spec.params(**given)
     except (ValueError, TypeError) as exc:
         raise InputError(f"{source}: {exc}") from None
-    if (
-        rounds is not None
-        and rounds < 1
-        and spec.uses_deadline(load_scenario(scenario, list(overrides)), params)
-    ):
+    if rounds is not None and rounds < 1 and spec.uses_deadline(sc, params):
         raise InputError(
             f"--rounds {rounds}: alternating offers need a deadline of at least 1 round"
         )

@@ -13,7 +13,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-import sim
 from sim.cli import main
 from sim.outputs import OutputDir
 

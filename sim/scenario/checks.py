@@ -180,6 +180,45 @@ def check_references(sc: Scenario) -> list[tuple[str, str]]:
                 )
     problems.extend(_check_bargaining(sc, issues))
     problems.extend(_check_game(sc))
+    problems.extend(_check_outcome(sc, issues))
+    return problems
+
+
+def _check_outcome(sc: Scenario, issues: dict) -> list[tuple[str, str]]:
+    """`[outcome]`: known issues, outcomes inside their scales, a reason only beside a value."""
+    outcome = sc.outcome
+    if outcome is None:
+        return []
+    problems: list[tuple[str, str]] = []
+    for field in ("position", "reason"):
+        for key in getattr(outcome, field):
+            if key not in issues:
+                problems.append(
+                    (
+                        f"outcome.{field}.{key}",
+                        f"unknown issue {key!r}; expected one of: {_one_of(issues)}",
+                    )
+                )
+    for iid, x in outcome.position.items():
+        if iid not in issues:
+            continue
+        lo, hi = issues[iid].scale
+        if not lo <= x <= hi:
+            problems.append(
+                (
+                    f"outcome.position.{iid}",
+                    f"expected an outcome inside the scale [{_fmt(lo)}, {_fmt(hi)}], got {_fmt(x)}",
+                )
+            )
+    for iid in outcome.reason:
+        if iid in issues and iid not in outcome.position:
+            problems.append(
+                (
+                    f"outcome.reason.{iid}",
+                    f"a reason for issue {iid!r} without its outcome; expected "
+                    f"outcome.position.{iid} beside it",
+                )
+            )
     return problems
 
 

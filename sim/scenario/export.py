@@ -96,4 +96,6 @@ def to_toml(sc: Scenario) -> str:
         _table(lines, "[crisis]", data["crisis"])
     if data.get("game") is not None:
         _table(lines, "[game]", data["game"])
+    if data.get("outcome") is not None:
+        _table(lines, "[outcome]", data["outcome"])
     return "\n".join(lines)

@@ -432,6 +432,25 @@ class Game(_Strict):
     strategies: Annotated[dict[Id, Name], _freeze] = Field(default_factory=FrozenDict)
 
 
+class Outcome(_Strict):
+    """The `[outcome]` table: what actually happened, to score forecasts against.
+
+    ``position`` holds the outcome on each issue's own scale (issues left out have no
+    recorded outcome), ``reason`` a line per issue saying why it is coded so, and
+    ``coding`` whether the values were ``recorded`` by the data's publisher or are an
+    analyst's ``coded`` reading of events. ``war`` says whether war followed (None:
+    not stated).
+    """
+
+    date: _dt.date | None = None
+    sources: Annotated[tuple[Text, ...], Field(max_length=limits.MAX_SOURCES)] = ()
+    coding: Literal["recorded", "coded"] = "coded"
+    war: bool | None = None
+    position: Annotated[dict[Id, Magnitude], _freeze] = Field(default_factory=FrozenDict)
+    reason: Annotated[dict[Id, Text], _freeze] = Field(default_factory=FrozenDict)
+    notes: Text = ""
+
+
 class Scenario(_Strict):
     """A validated negotiation scenario (frozen). Build it with :func:`sim.load_scenario`."""
 
@@ -447,6 +466,7 @@ class Scenario(_Strict):
     bargaining: Bargaining = Field(default_factory=Bargaining)
     crisis: Crisis | None = None
     game: Game | None = None
+    outcome: Outcome | None = None
 
     # ---- convenience views -------------------------------------------------
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import math
 
 import numpy as np
 
@@ -47,6 +48,19 @@ class AgreementModel(Model):
     ensemble_figure = "agreement_distribution"
     figure = "zone"
     figure_file = "agreement.png"
+    forecast_kinds = ("agreement",)
+
+    def scenario_forecasts(self, scenario, params, rounds=None) -> dict:
+        """The agreement on each issue (NaN everywhere when the parties reach none)."""
+        record, _ = self.negotiate(scenario, params, rounds, table=False)
+        agreement = record["agreement"]
+        outcome = agreement["outcome"] if agreement["reached"] else None
+        return {
+            "agreement": {
+                iid: math.nan if outcome is None else float(outcome[iid])
+                for iid in scenario.issue_ids
+            }
+        }
 
     def parties_count(self, scenario) -> int:
         named = scenario.bargaining.parties

@@ -212,6 +212,41 @@ class Model:
         """The round limit an ensemble records (0 for models without rounds)."""
         return self.rounds_for(scenario, rounds) if self.moves else 0
 
+    # ---- point forecasts, for backtests --------------------------------------------
+    forecast_kinds: ClassVar[tuple[str, ...]] = ()
+    """The point forecasts the model gives on each issue (empty: none). A backtest names a
+    single kind after the model (``compromise``) and several as ``MODEL.KIND``
+    (``eum.compromise``, ``eum.median``)."""
+    arrays_forecasts: ClassVar[bool] = False
+    """Whether :meth:`point_forecasts` runs on bare `ScenarioArrays` (data without scenario
+    sections, such as the DEU issues); otherwise a backtest needs a whole scenario."""
+
+    gives_war: ClassVar[bool] = False
+    """Whether the model's ensembles give a probability of war (``p_war`` in their
+    summary), which a backtest scores against whether war followed."""
+
+    def forecast_names(self, label: str | None = None) -> tuple[str, ...]:
+        """The names a backtest gives this model's forecasts (``label`` for a variant)."""
+        label = self.name if label is None else label
+        if len(self.forecast_kinds) == 1:
+            return (label,)
+        return tuple(f"{label}.{kind}" for kind in self.forecast_kinds)
+
+    def point_forecasts(self, problems, params, rounds: int | None = None) -> list[dict]:
+        """Per problem (a `ScenarioArrays`), ``{kind: (m,) float64}``: the forecast on each
+        issue (NaN where the model gives none). ``rounds`` None: each problem's own limit.
+        Problems are batched through the kernels where the model can."""
+        raise NotImplementedError(f"model {self.name} gives no point forecast on bare arrays")
+
+    def scenario_forecasts(self, scenario, params, rounds: int | None = None) -> dict:
+        """``{kind: {issue id: forecast}}`` of one run on ``scenario`` (NaN: none)."""
+        rounds = self.rounds_for(scenario, rounds)
+        out = self.point_forecasts([scenario.arrays()], params, rounds)[0]
+        return {
+            kind: {iid: float(v) for iid, v in zip(scenario.issue_ids, values, strict=True)}
+            for kind, values in out.items()
+        }
+
     sweepable: ClassVar[bool] = False
     """Whether `sim sweep` runs the model (an ensemble at every grid point)."""
 

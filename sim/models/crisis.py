@@ -67,6 +67,7 @@ class Params:
 
 
 class Crisis(Model):
+    gives_war = True
     name = "crisis"
     summary = "Crisis bargaining with war as the outside option; the defender's optimal offer"
     citation = (

@@ -8,6 +8,7 @@ from sim.models.compromise import Static
 
 class Median(Static):
     name = "median"
+    forecast_kinds = ("median",)
     summary = "Median baseline: the capability- and salience-weighted median position"
     citation = "Black, D. (1948). On the rationale of group decision-making. JPE 56(1)."
 

@@ -169,12 +169,71 @@ def forecast_batch(
     return cols
 
 
+def _batch_key(a: ScenarioArrays, rounds: int) -> tuple:
+    """Problems that share this key run in one kernel call: the same shape and the same
+    arrays the kernel takes once for a whole chunk."""
+    return (
+        a.position.shape,
+        int(rounds),
+        float(a.Q),
+        float(a.T),
+        a.width.tobytes(),
+        a.risk.tobytes(),
+        np.ascontiguousarray(a.red_lo).tobytes(),
+        np.ascontiguousarray(a.red_hi).tobytes(),
+    )
+
+
+def batched_forecasts(problems, rounds: int | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each problem's final (compromise, median) per issue from the expected-utility kernel,
+    problems of one shape (and shared arrays) batched as the runs of one ensemble chunk.
+
+    Each run writes only its own rows, so a problem's forecast is the same bits alone or
+    in a batch, and the same as a single run's (`forecast`).
+    """
+    groups: dict[tuple, list[int]] = {}
+    for k, a in enumerate(problems):
+        r = a.rounds if rounds is None else int(rounds)
+        groups.setdefault(_batch_key(a, r), []).append(k)
+    out: list = [None] * len(problems)
+    for key, members in groups.items():
+        first = problems[members[0]]
+        r = key[1]
+        X = np.ascontiguousarray(np.stack([problems[k].position for k in members]))
+        S = np.ascontiguousarray(np.stack([problems[k].salience for k in members]))
+        C = np.ascontiguousarray(np.stack([problems[k].capability for k in members]))
+        R, m = X.shape[:2]
+        comp, med = np.empty((R, m)), np.empty((R, m))
+        n_rounds = np.empty(R, dtype=np.int64)
+        stop = np.empty(R, dtype=np.int64)
+        cycle = np.empty(R, dtype=np.int64)
+        with KERNEL_LOCK:
+            run_chunk(
+                X, C, S, np.ascontiguousarray(first.width), np.ascontiguousarray(first.risk),
+                float(first.Q), float(first.T),
+                np.ascontiguousarray(first.red_lo), np.ascontiguousarray(first.red_hi),
+                r, comp, med, n_rounds, stop, cycle,
+            )  # fmt: skip
+        for row, k in enumerate(members):
+            out[k] = (comp[row].copy(), med[row].copy())
+    return out
+
+
 class PositionModel(Model):
     """A model that moves (or keeps) positions: its outcome is a `Trajectory`, its
     forecast the compromise and weighted median of the final state."""
 
     ensemble_figure = "distribution"
     keeps_trajectories = True
+    forecast_kinds = KINDS
+    arrays_forecasts = True
+
+    def point_forecasts(self, problems, params, rounds=None) -> list[dict]:
+        """The final compromise and median per issue of each problem's run."""
+        return [
+            dict(zip(self.forecast_kinds, pair, strict=True))
+            for pair in batched_forecasts(problems, rounds)
+        ]
 
     def trajectory(self, arrays: ScenarioArrays, rounds: int) -> Trajectory:
         """A perturbed run's trajectory (positions), for the runs an ensemble keeps."""

@@ -21,6 +21,11 @@ import click
 __all__ = ["COMMANDS", "InputError", "cli", "main"]
 
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "backtest": (
+        "sim.cli.backtest",
+        "backtest_cmd",
+        "Score every model's forecasts on DATASET against what happened.",
+    ),
     "ensemble": (
         "sim.cli.ensemble",
         "ensemble_cmd",

@@ -221,6 +221,9 @@ class Model:
     """Whether :meth:`point_forecasts` runs on bare `ScenarioArrays` (data without scenario
     sections, such as the DEU issues); otherwise a backtest needs a whole scenario."""
 
+    fit_grid: ClassVar[dict[str, tuple]] = {}
+    """Values of the model's parameters (or ``rounds``, ``Q``, ``T``) a cross-validated
+    backtest chooses among (``sim backtest --folds K``); empty: nothing to fit."""
     gives_war: ClassVar[bool] = False
     """Whether the model's ensembles give a probability of war (``p_war`` in their
     summary), which a backtest scores against whether war followed."""

@@ -19,6 +19,7 @@ title) and 24 x 32 inches; a note on the figure says what it leaves out.
 from sim.plot import games
 from sim.plot._base import close, returned
 from sim.plot.agreements import run_bargaining_range, run_offers, run_zone
+from sim.plot.backtest import backtest_calibration, backtest_errors
 from sim.plot.bargaining import bargaining_range, offers, zone
 from sim.plot.ensembles import (
     agreement_distribution,
@@ -96,6 +97,8 @@ FIGURES = {
     "sweep_heatmap": sweep_heatmap,
     "sweep_war_lines": sweep_war_lines,
     "sweep_war_heatmap": sweep_war_heatmap,
+    "backtest_errors": returned(backtest_errors),
+    "backtest_calibration": returned(backtest_calibration),
     **games.FIGURES,
 }
 """Every figure a result can list in its outputs, by name: ``FIGURES[name](result, **options)``."""

@@ -19,7 +19,7 @@ _ATTRIBUTES = {
     "Scenario": "sim.scenario",
     "ScenarioError": "sim.scenario",
     "SweepResult": "sim.grid",
-    "backtest": "sim.backtest",
+    "backtest": "sim.backtesting",
     "ensemble": "sim.experiment",
     "evolve": "sim.games",
     "load_scenario": "sim.scenario",

@@ -60,7 +60,7 @@ def backtest_cmd(dataset, models, capability, seed, folds, war_runs, out) -> Non
     median absolute error, the share within 10 points and the share of issues where the
     model beats the compromise baseline.
     """
-    from sim.backtest import BacktestError, backtest
+    from sim.backtesting import BacktestError, backtest
     from sim.outputs import write_files
     from sim.save import files
 

@@ -17,7 +17,7 @@ def _num(v, spec: str = ".2f") -> str:
 
 @dataclass(frozen=True)
 class BacktestResult:
-    """Forecasts and scores of a backtest (see `sim.backtest`).
+    """Forecasts and scores of a backtest (see `sim.backtesting`).
 
     Attributes
     ----------

@@ -1,0 +1,252 @@
+"""sim backtest: forecasts against recorded outcomes, on DEU data and on scenarios."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.backtesting import BacktestError, parse_models, score
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT / "data" / "deu3_dev.tsv"
+FORECAST_COLUMNS = ["case", "issue", "model", "forecast", "outcome", "error"]
+SCORE_COLUMNS = [
+    "model", "n", "mae", "mae_low", "mae_high", "rmse", "median_abs_error", "hit_rate",
+    "better_than_compromise",
+]  # fmt: skip
+
+
+def _raw_rows(path: Path):
+    """The dev file read with the csv module alone: header, capability row, data rows."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh, delimiter="\t"))
+    return rows[0], rows[1], rows[2:]
+
+
+def _reference_compromise(path: Path) -> dict[str, tuple[float, float]]:
+    """Per issue: sum(c s x) / sum(c s) from the raw cells (an empty salience is 50), and
+    the recorded outcome."""
+    header, caps, rows = _raw_rows(path)
+    col = {h: k for k, h in enumerate(header)}
+    actors = [h[1:] for h in header if h.startswith("p") and "s" + h[1:] in col]
+    out = {}
+    for r in rows:
+        num = den = 0.0
+        for a in actors:
+            x = r[col["p" + a]].strip()
+            if not x:
+                continue
+            s = r[col["s" + a]].strip()
+            w = float(caps[col["p" + a]]) * (float(s) if s else 50.0)
+            num += w * float(x)
+            den += w
+        o = r[col["out"]].strip()
+        out[r[col["isnr"]]] = (num / den, float(o) if o else math.nan)
+    return out
+
+
+@pytest.fixture(scope="module")
+def dev_result():
+    return sim.backtest(DEV, models="compromise,median,eum", resamples=400)
+
+
+def test_the_compromise_baseline_is_the_weighted_mean_on_every_issue(dev_result):
+    ref = _reference_compromise(DEV)
+    f = dev_result.forecasts
+    comp = f[f.model == "compromise"].set_index("issue")
+    assert len(comp) == len(ref) == 225
+    for iid, (mean, outcome) in ref.items():
+        assert comp.loc[iid, "forecast"] == pytest.approx(mean, rel=1e-12, abs=1e-9)
+        if math.isnan(outcome):
+            assert math.isnan(comp.loc[iid, "outcome"])
+        else:
+            assert comp.loc[iid, "outcome"] == outcome
+
+
+def test_scores_follow_from_the_forecasts(dev_result):
+    f, s = dev_result.forecasts, dev_result.scores.set_index("model")
+    base = f[f.model == "compromise"].set_index("issue")
+    for model in ("compromise", "median", "eum.compromise", "eum.median"):
+        rows = f[(f.model == model) & f.outcome.notna()].set_index("issue")
+        e = (rows.forecast - rows.outcome).abs()
+        assert s.loc[model, "n"] == len(rows) == 222
+        assert s.loc[model, "mae"] == pytest.approx(e.mean(), rel=1e-12)
+        assert s.loc[model, "rmse"] == pytest.approx(math.sqrt((e**2).mean()), rel=1e-12)
+        assert s.loc[model, "median_abs_error"] == pytest.approx(e.median())
+        assert s.loc[model, "hit_rate"] == pytest.approx((e <= 10).mean())
+        be = (base.loc[rows.index, "forecast"] - rows.outcome).abs()
+        assert s.loc[model, "better_than_compromise"] == pytest.approx((e < be).mean())
+        assert s.loc[model, "mae_low"] < s.loc[model, "mae"] < s.loc[model, "mae_high"]
+    # best first
+    assert list(dev_result.scores.mae) == sorted(dev_result.scores.mae)
+
+
+def test_the_expected_utility_forecasts_are_single_runs_batched(dev_result):
+    """A DEU issue's eum forecast equals sim.run's on the same issue as a scenario."""
+    from sim.backtesting import _issue_scenario
+    from sim.scenario.deu import read_deu
+
+    data = read_deu(DEV)
+    f = dev_result.forecasts.set_index(["issue", "model"])
+    for issue in data.issues[::37]:
+        sc = _issue_scenario(issue)
+        fc = sim.run(sc, model="eum", driver="kernel").forecast()
+        assert f.loc[(issue.issue, "eum.compromise"), "forecast"] == fc["compromise"].iloc[0]
+        assert f.loc[(issue.issue, "eum.median"), "forecast"] == fc["median"].iloc[0]
+
+
+def test_bootstrap_intervals_are_seeded_and_per_model():
+    rng = np.random.default_rng(5)
+    outcome = rng.uniform(0, 100, 80)
+    width = np.full(80, 100.0)
+    fc = {"compromise": outcome + rng.normal(0, 10, 80), "other": outcome + rng.normal(0, 20, 80)}
+    a, pa = score(fc, outcome, width, seed=1, resamples=500)
+    b, _ = score(fc, outcome, width, seed=1, resamples=500)
+    c, _ = score(fc, outcome, width, seed=2, resamples=500)
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.array_equal(a.mae_low, c.mae_low)
+    # a model's interval does not depend on which other models are scored
+    alone, _ = score({"other": fc["other"]}, outcome, width, seed=1, resamples=500)
+    assert alone.mae_low.iloc[0] == a.set_index("model").loc["other", "mae_low"]
+    # the paired difference is the mean of the per-issue differences
+    d = np.abs(fc["other"] - outcome) - np.abs(fc["compromise"] - outcome)
+    assert pa["other"]["mae_difference"] == pytest.approx(d.mean())
+    assert pa["other"]["low"] < d.mean() < pa["other"]["high"]
+
+
+def test_backtest_writes_the_five_files(tmp_path):
+    out = tmp_path / "bt"
+    assert main(["backtest", str(DEV), "--models", "compromise,median", "--out", str(out)]) == 0
+    for name in ("forecasts.csv", "scores.csv", "summary.json", "errors.png", "calibration.png"):
+        assert (out / name).stat().st_size > 0, name
+    f = pd.read_csv(out / "forecasts.csv")
+    assert list(f.columns) == FORECAST_COLUMNS
+    s = pd.read_csv(out / "scores.csv")
+    assert list(s.columns) == SCORE_COLUMNS
+    summary = json.loads((out / "summary.json").read_text())
+    import hashlib
+
+    assert summary["sha256"] == hashlib.sha256(DEV.read_bytes()).hexdigest()
+    assert summary["issues_scored"] == 222
+    assert summary["capability"] == "file"
+    assert {"compromise", "median"} <= set(summary["paired_difference_from_compromise"])
+
+
+def test_a_file_without_outcomes_still_gives_forecasts(tmp_path):
+    header, caps, rows = _raw_rows(DEV)
+    k = header.index("out")
+    blank = tmp_path / "no_out.tsv"
+    with blank.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        w.writerow(header)
+        w.writerow(caps)
+        for r in rows:
+            w.writerow([*r[:k], "", *r[k + 1 :]])
+    out = tmp_path / "bt"
+    assert main(["backtest", str(blank), "--models", "compromise", "--out", str(out)]) == 0
+    f = pd.read_csv(out / "forecasts.csv", keep_default_na=False)
+    assert len(f) == len(rows)
+    assert (f.outcome == "").all() and (f.error == "").all()
+    assert (f.forecast != "").all()
+
+
+def test_same_seed_same_bytes(tmp_path):
+    args = ["backtest", str(DEV), "--models", "compromise,median"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0
+    for name in ("forecasts.csv", "scores.csv", "summary.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_capability_equal_gives_the_salience_weighted_mean():
+    res = sim.backtest(DEV, models="compromise", capability="equal", resamples=100)
+    header, _, rows = _raw_rows(DEV)
+    col = {h: k for k, h in enumerate(header)}
+    r = rows[0]
+    actors = [h[1:] for h in header if h.startswith("p") and "s" + h[1:] in col]
+    xs = [(float(r[col["p" + a]]), float(r[col["s" + a]] or 50)) for a in actors if r[col["p" + a]]]
+    want = sum(x * s for x, s in xs) / sum(s for _, s in xs)
+    f = res.forecasts
+    got = f[(f.model == "compromise") & (f.issue == r[col["isnr"]])].forecast.iloc[0]
+    assert got == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "models, fragment",
+    [
+        ("nosuch", "unknown model 'nosuch'"),
+        ("compromise[nosuch=1]", "no parameter 'nosuch'"),
+        ("eum[rounds=x]", "expected a whole number"),
+        ("eum[Q=2]", "expected a number in [0, 1]"),
+        ("compromise,compromise", "named twice"),
+        ("eum[rounds=3", "expected MODEL[param=value"),
+        ("", "empty model name"),
+    ],
+)
+def test_bad_models_are_exit_2(models, fragment, tmp_path, capsys):
+    out = tmp_path / "bt"
+    assert main(["backtest", str(DEV), "--models", models, "--out", str(out)]) == 2
+    assert fragment in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_variants_are_named_by_their_values():
+    vs = parse_models("eum[rounds=3],compromise")
+    assert [v.label for v in vs] == ["eum[rounds=3]", "compromise"]
+    assert vs[0].names == ("eum[rounds=3].compromise", "eum[rounds=3].median")
+    with pytest.raises(BacktestError):
+        parse_models("eum[rounds=-1]")
+
+
+def test_a_round_limit_variant_forecasts_the_state_after_those_rounds():
+    res = sim.backtest(DEV, models="eum[rounds=1]", resamples=100)
+    from sim.backtesting import _issue_scenario
+    from sim.scenario.deu import read_deu
+
+    issue = read_deu(DEV).issues[3]
+    traj = sim.run(_issue_scenario(issue), model="eum", rounds=1, driver="kernel")
+    f = res.forecasts.set_index(["issue", "model"])
+    assert f.loc[(issue.issue, "eum[rounds=1].compromise"), "forecast"] == pytest.approx(
+        traj.forecast()["compromise"].iloc[0], rel=1e-15
+    )
+
+
+def test_folds_keep_a_proposal_together_and_choose_on_training_data():
+    from sim.backtesting import Case, _folds_of
+
+    cases = tuple(
+        Case(case=f"p{k // 3}", source="", issue_ids=("a", "b"), width=np.ones(2),
+             outcome=np.zeros(2), arrays=None)  # fmt: skip
+        for k in range(30)
+    )
+    folds = _folds_of(cases, 4, seed=0)
+    by_case: dict = {}
+    for c, f in zip([c.case for c in cases for _ in c.issue_ids], folds, strict=True):
+        by_case.setdefault(c, set()).add(int(f))
+    assert all(len(v) == 1 for v in by_case.values())
+    assert set(folds) == {0, 1, 2, 3}
+
+
+def test_unreadable_dataset_is_exit_2_naming_it(tmp_path, capsys):
+    bad = tmp_path / "bad.tsv"
+    header, caps, rows = _raw_rows(DEV)
+    k = header.index("pfr")
+    row = list(rows[0])
+    row[k] = "abc"
+    with bad.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        w.writerows([header, caps, row])
+    out = tmp_path / "bt"
+    assert main(["backtest", str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.tsv" in err and "pfr" in err
+    assert not out.exists()
+    assert main(["backtest", str(tmp_path / "missing.tsv")]) == 2

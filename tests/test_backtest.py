@@ -229,8 +229,9 @@ def test_folds_keep_a_proposal_together_and_choose_on_training_data():
     )
     folds = _folds_of(cases, 4, seed=0)
     by_case: dict = {}
-    for c, f in zip([c.case for c in cases for _ in c.issue_ids], folds, strict=True):
-        by_case.setdefault(c, set()).add(int(f))
+    ids = [c.case for c in cases for _ in c.issue_ids]
+    for case_id, f in zip(ids, folds, strict=True):
+        by_case.setdefault(case_id, set()).add(int(f))
     assert all(len(v) == 1 for v in by_case.values())
     assert set(folds) == {0, 1, 2, 3}
 

@@ -44,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "import": (
         "sim.cli.files",
         "import_cmd",
-        "Convert SOURCE (a classic expected-utility CSV, JSON or TOML) into a TOML scenario.",
+        "Convert SOURCE (an expected-utility CSV, JSON, TOML or DEU file) into TOML scenarios.",
     ),
     "list": ("sim.cli.files", "list_cmd", "List the scenarios that ship with sim."),
     "models": (

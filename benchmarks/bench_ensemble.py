@@ -90,10 +90,11 @@ def kernel_call(arrays, X, S, C):
     }
     lo = np.ascontiguousarray(arrays.red_lo)
     hi = np.ascontiguousarray(arrays.red_hi)
+    SQ = np.full((R, m), np.nan)  # each actor's own position as the reference point
 
     def call():
         run_chunk(
-            X, C, S, arrays.width, arrays.risk, float(arrays.Q), float(arrays.T), lo, hi,
+            X, C, S, arrays.width, SQ, arrays.risk, float(arrays.Q), float(arrays.T), lo, hi,
             ROUNDS, out["compromise"], out["median"], out["rounds"], out["stop"], out["cycle"],
         )  # fmt: skip
 

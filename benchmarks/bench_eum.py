@@ -65,6 +65,7 @@ def kernel_round(sc: dict):
         sc["c"],
         sc["S"],
         sc["width"],
+        np.full(m, np.nan),
         sc["fixed"],
         sc["Q"],
         sc["T"],
@@ -93,7 +94,7 @@ def per_actor_round(sc: dict):
     fixed, width, Q, T = sc["fixed"], float(sc["width"][0]), float(sc["Q"]), float(sc["T"])
 
     def run():
-        K.prepare_round(x, c, s, width, fixed, Q, T, w, P, EU, r)
+        K.prepare_round(x, c, s, width, np.nan, fixed, Q, T, w, P, EU, r)
         for i in range(n):
             new[i] = K.actor_decision(EU, x, i, lo[i], hi[i])[0]
         return new

@@ -303,6 +303,8 @@ def test_numeric_parameter_in_range_runs_from_the_command_line(name, param, caps
 def _valid_value(opt) -> str:
     if opt.choices is not None:
         return opt.choices[0]
+    if _numeric(opt):
+        return f"{opt.lo if opt.lo is not None else opt.hi:g}"
     return "A=linear" if opt.multiple else "RUS"
 
 

@@ -128,6 +128,7 @@ class NegotiationModel(mesa.Model):
                 a.capability,
                 a.salience[k],
                 float(a.width[k]),
+                np.nan,  # each actor's own position as the reference point of Usq
                 a.risk,
                 float(a.Q),
                 float(a.T),

@@ -1,4 +1,8 @@
-"""The baseline forecasts: capability-and-salience weighted mean and median."""
+"""The baseline forecasts: capability-and-salience weighted mean and median.
+
+The weights are ``w_i = c_i s_i`` (:func:`weights`) or, for the weighting schemes the
+literature compares, ``w_i = c_i^b s_i^a`` (:func:`powered_weights`).
+"""
 
 import numpy as np
 
@@ -17,6 +21,53 @@ def weights(capability, salience, out):
         for i in range(n):
             out[i] = 1.0
     return out
+
+
+@jit
+def powered_weights(capability, salience, capability_power, salience_power, out):
+    """w_i = c_i^b * s_i^a into ``out`` (n,), with b = ``capability_power`` and
+    a = ``salience_power``; equal weights of 1 when every w_i is 0.
+
+    ``0^0`` is 1 (``pow``'s convention): at a = 0 every actor counts, whatever its salience.
+    At a = b = 1 the weights are :func:`weights`' (``v**1.0 == v`` exactly).
+    """
+    n = capability.shape[0]
+    total = 0.0
+    for i in range(n):
+        out[i] = capability[i] ** capability_power * salience[i] ** salience_power
+        total += out[i]
+    if total <= 0.0:
+        for i in range(n):
+            out[i] = 1.0
+    return out
+
+
+@jit
+def powered_forecasts(X, C, S, capability_power, salience_power, comp, med):
+    """The compromise and the weighted median with weights ``c^b s^a``, for many states.
+
+    Parameters
+    ----------
+    X, S : (R, m, n) float64
+        Positions and saliences of R states (problems or perturbed runs).
+    C : (R, n) float64
+        Capabilities.
+    capability_power, salience_power : float
+        b and a (:func:`powered_weights`).
+    comp, med : (R, m) float64
+        Output: per state and issue, the weighted mean and the weighted median.
+    """
+    R, m, n = X.shape
+    w = np.empty(n)
+    order = np.empty(n, dtype=np.int64)
+    for r in range(R):
+        for k in range(m):
+            powered_weights(C[r], S[r, k], capability_power, salience_power, w)
+            x = X[r, k]
+            comp[r, k] = compromise(x, w)
+            stable_order(x, order)
+            med[r, k] = weighted_median_ordered(x, w, order)
+    return comp, med
 
 
 @jit

@@ -16,7 +16,9 @@ from sim.kernels.eum import run_outcome
 
 
 @jit_parallel
-def run_chunk(X, C, S, width, fixed_risk, Q, T, lo, hi, max_rounds, comp, med, rounds, stop, cycle):
+def run_chunk(
+    X, C, S, width, SQ, fixed_risk, Q, T, lo, hi, max_rounds, comp, med, rounds, stop, cycle
+):
     """Run the expected-utility model for every run of a chunk.
 
     Parameters
@@ -25,7 +27,12 @@ def run_chunk(X, C, S, width, fixed_risk, Q, T, lo, hi, max_rounds, comp, med, r
         Each run's initial positions and saliences.
     C : (R, n) float64
         Each run's capabilities.
-    width : (m,) float64, fixed_risk : (n,) float64, Q, T : float
+    width : (m,) float64
+    SQ : (R, m) float64
+        Each run's reference point of Usq per issue: NaN for each actor's own position
+        (the default model), else the issue's status quo (``sim.kernels.eum.run_issues``).
+        Per run, so that problems with different status quos share a chunk.
+    fixed_risk : (n,) float64, Q, T : float
     lo, hi : (m, n) float64
         Red-line bounds.
     max_rounds : int
@@ -38,8 +45,9 @@ def run_chunk(X, C, S, width, fixed_risk, Q, T, lo, hi, max_rounds, comp, med, r
     for r in prange(R):
         history = np.empty((max_rounds + 1, m, n))
         t, s, c = run_outcome(
-            X[r], C[r], S[r], width, fixed_risk, Q, T, lo, hi, max_rounds, history, comp[r], med[r]
-        )
+            X[r], C[r], S[r], width, SQ[r], fixed_risk, Q, T, lo, hi, max_rounds, history,
+            comp[r], med[r],
+        )  # fmt: skip
         rounds[r] = t
         stop[r] = s
         cycle[r] = c

@@ -11,6 +11,12 @@ One issue at a time. A round has two parts:
 
 The mesa agents call :func:`actor_decision` for themselves; :func:`run_issues`
 runs whole rounds for every actor and issue. Both drive the same functions.
+
+Every kernel from :func:`prepare_round` up takes the reference point of the status-quo
+utility ``Usq`` per issue, ``sq``: NaN for the model as DESIGN 5.2 states it (each actor's
+own position, ``Usq = 2 - 4 (0.5)^r_i``), else the issue's status quo
+(``Usq = 2 - 4 (0.5 + 0.5 |x_i - sq| / D)^r_i``). One compiled signature serves both;
+NaN gives the default model's bits.
 """
 
 import numpy as np
@@ -87,6 +93,19 @@ def distances(x, width, D):
 
 
 @jit
+def status_quo_utility(xi, sq, width, ri):
+    """``Usq = 2 - 4 (0.5 + 0.5 |x_i - sq| / D)^r_i``: i's utility of the status quo ``sq``.
+
+    At ``sq == x_i`` it is the default model's ``2 - 4 (0.5)^r_i`` (up to the last bit:
+    the default computes that power with a literal base, see :func:`expected_utilities`).
+    """
+    base = 0.5 + 0.5 * abs(xi - sq) / width
+    if ri == 1.0:
+        return 2.0 - 4.0 * base
+    return 2.0 - 4.0 * base**ri
+
+
+@jit
 def win_probabilities(x, w, rep, P):
     """P[i, j]: probability that i prevails over j (step 3), into ``P`` (n, n).
 
@@ -146,7 +165,7 @@ def win_probabilities(x, w, rep, P):
 
 
 @jit
-def expected_utilities(x, s, width, mu, r, P, Q, T, D, rep, all_pairs, U, EU):
+def expected_utilities(x, s, width, sq, mu, r, P, Q, T, D, rep, all_pairs, U, EU):
     """EU[i, j]: i's expected utility of challenging j (steps 2 and 4), into ``EU`` (n, n).
 
     The powers are most of the cost; three shortcuts give the same bits with
@@ -166,6 +185,9 @@ def expected_utilities(x, s, width, mu, r, P, Q, T, D, rep, all_pairs, U, EU):
         Positions and saliences.
     width, mu : float
         The issue's scale width D and the weighted median.
+    sq : float
+        The reference point of Usq: NaN for each actor's own position (``Usq = 2 - 4 (0.5)^r_i``),
+        else the issue's status quo (``Usq = 2 - 4 (0.5 + 0.5 |x_i - sq| / D)^r_i``).
     r : (n,) float64
         Risk exponents.
     P : (n, n) float64
@@ -188,7 +210,10 @@ def expected_utilities(x, s, width, mu, r, P, Q, T, D, rep, all_pairs, U, EU):
     bracket = Q != 1.0
     for i in range(n):
         ri = r[i]
-        usq = 2.0 - 4.0 * 0.5**ri
+        if np.isnan(sq):
+            usq = 2.0 - 4.0 * 0.5**ri
+        else:
+            usq = status_quo_utility(x[i], sq, width, ri)
         dmu = abs(x[i] - mu)
         own = rep[i]
         with_b = ri == 1.0 or bracket
@@ -232,7 +257,7 @@ def expected_utilities(x, s, width, mu, r, P, Q, T, D, rep, all_pairs, U, EU):
 
 
 @jit
-def securities(x, s, width, mu, P, Q, T, D, S):
+def securities(x, s, width, sq, mu, P, Q, T, D, S):
     """``S_k = sum_{j != k} EU[j, k]`` with EU at r = 1 (step 5's first pass), into ``S`` (n,).
 
     The risk pass needs only these column sums, not the matrix: each EU[j, k]
@@ -245,7 +270,8 @@ def securities(x, s, width, mu, P, Q, T, D, S):
     Parameters
     ----------
     x, s : (n,) float64
-    width, mu : float
+    width, sq, mu : float
+        Scale width, reference point of Usq (NaN: own position), weighted median.
     P, D : (n, n) float64
         Win probabilities, scaled distances.
     Q, T : float
@@ -259,6 +285,8 @@ def securities(x, s, width, mu, P, Q, T, D, S):
         S[k] = 0.0
     for j in range(n):
         dmu = abs(x[j] - mu)
+        if not np.isnan(sq):
+            usq = status_quo_utility(x[j], sq, width, 1.0)
         for k in range(n):
             if k == j:
                 continue
@@ -313,7 +341,7 @@ WORK_ROWS = 5
 
 
 @jit
-def prepare_into(x, s, width, fixed_risk, Q, T, w, P, EU, r, D, work, iwork, all_pairs):
+def prepare_into(x, s, width, sq, fixed_risk, Q, T, w, P, EU, r, D, work, iwork, all_pairs):
     """:func:`prepare_round` with the weights given and the work space passed in.
 
     The kernels that run many rounds (:func:`run_issues`, :func:`run_outcome`)
@@ -323,7 +351,8 @@ def prepare_into(x, s, width, fixed_risk, Q, T, w, P, EU, r, D, work, iwork, all
     ----------
     x, s : (n,) float64
         Positions at the start of the round, saliences.
-    width : float
+    width, sq : float
+        Scale width; the status quo as the reference point of Usq (NaN: own position).
     fixed_risk : (n,) float64
     Q, T : float
     w : (n,) float64
@@ -355,14 +384,14 @@ def prepare_into(x, s, width, fixed_risk, Q, T, w, P, EU, r, D, work, iwork, all
     if all_fixed:
         _copy(fixed_risk, r)
     else:
-        securities(x, s, width, mu, P, Q, T, D, work[0])
+        securities(x, s, width, sq, mu, P, Q, T, D, work[0])
         risk_exponents(work[0], fixed_risk, r)
-    expected_utilities(x, s, width, mu, r, P, Q, T, D, rep, all_pairs, work[1:], EU)
+    expected_utilities(x, s, width, sq, mu, r, P, Q, T, D, rep, all_pairs, work[1:], EU)
     return mu
 
 
 @jit
-def prepare_round(x, c, s, width, fixed_risk, Q, T, w, P, EU, r):
+def prepare_round(x, c, s, width, sq, fixed_risk, Q, T, w, P, EU, r):
     """Everything an actor needs to decide in a round (steps 1-6) on one issue.
 
     Parameters
@@ -371,6 +400,9 @@ def prepare_round(x, c, s, width, fixed_risk, Q, T, w, P, EU, r):
         Positions at the start of the round, capabilities, saliences.
     width : float
         The issue's scale width D.
+    sq : float
+        The reference point of Usq: NaN for each actor's own position (the default
+        model), else the issue's status quo (see :func:`expected_utilities`).
     fixed_risk : (n,) float64
         Fixed risk exponents, NaN where computed.
     Q, T : float
@@ -387,7 +419,7 @@ def prepare_round(x, c, s, width, fixed_risk, Q, T, w, P, EU, r):
     work = np.empty((WORK_ROWS, n))
     iwork = np.empty((2, n), dtype=np.int64)
     D = np.empty((n, n))
-    return prepare_into(x, s, width, fixed_risk, Q, T, w, P, EU, r, D, work, iwork, True)
+    return prepare_into(x, s, width, sq, fixed_risk, Q, T, w, P, EU, r, D, work, iwork, True)
 
 
 @jit
@@ -404,7 +436,8 @@ def actor_decision(EU, x, i, lo, hi):
 
     Every j with ``EU[j, i] > 0`` and a position other than i's sends i an offer
     (its position x_j, of value ``EU[j, i]``); an offer of i's own position would
-    change nothing (and with Q = 1 its value is 0 up to rounding). i takes the offer of highest value (ties: the nearest position,
+    change nothing (and with Q = 1 and
+    the own position as the reference point its value is 0 up to rounding). i takes the offer of highest value (ties: the nearest position,
     then the lowest index) and, with ``U_i = EU[i, j]`` and ``U_j`` the value:
     loses (moves to x_j) if ``0 < U_i < U_j``; compromises, moving
     ``(x_j - x_i) |U_i / U_j|``, if ``U_i < 0`` and ``|U_i| < U_j``; capitulates
@@ -505,7 +538,7 @@ def _run_buffers(c, S):
 
 @jit
 def run_issues(
-    X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds, history, events, senders, clipped
+    X0, c, S, width, sq, fixed_risk, Q, T, lo, hi, max_rounds, history, events, senders, clipped
 ):
     """Run the expected-utility model on every issue until it stops.
 
@@ -517,6 +550,9 @@ def run_issues(
         Capabilities.
     width : (m,) float64
         Scale widths.
+    sq : (m,) float64
+        Per issue, the reference point of Usq: NaN for each actor's own position (the
+        default model), else the issue's status quo (see :func:`expected_utilities`).
     fixed_risk : (n,) float64
         Fixed risk exponents, NaN where computed.
     Q, T : float
@@ -540,7 +576,9 @@ def run_issues(
     for t in range(1, max_rounds + 1):
         for k in range(m):
             x = history[t - 1, k]
-            prepare_into(x, S[k], width[k], fixed_risk, Q, T, W[k], P, EU, r, D, work, iwork, False)
+            prepare_into(
+                x, S[k], width[k], sq[k], fixed_risk, Q, T, W[k], P, EU, r, D, work, iwork, False
+            )
             for i in range(n):
                 new, ev, sender, clip = actor_decision(EU, x, i, lo[k, i], hi[k, i])
                 history[t, k, i] = new
@@ -556,7 +594,7 @@ def run_issues(
 
 
 @jit
-def run_outcome(X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds, history, comp, med):
+def run_outcome(X0, c, S, width, sq, fixed_risk, Q, T, lo, hi, max_rounds, history, comp, med):
     """Run to the stop like :func:`run_issues` and keep only the forecast; for ensembles.
 
     Same rounds, stop and cycle as :func:`run_issues`, without the event log: an
@@ -565,6 +603,8 @@ def run_outcome(X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds, history, 
 
     Parameters
     ----------
+    X0, c, S, width, sq, fixed_risk, Q, T, lo, hi, max_rounds
+        As for :func:`run_issues`.
     history : (max_rounds + 1, m, n) float64
         Work space (positions per round).
     comp, med : (m,) float64
@@ -591,7 +631,9 @@ def run_outcome(X0, c, S, width, fixed_risk, Q, T, lo, hi, max_rounds, history, 
                 for i in range(n):
                     history[t, k, i] = x[i]
                 continue
-            prepare_into(x, S[k], width[k], fixed_risk, Q, T, W[k], P, EU, r, D, work, iwork, False)
+            prepare_into(
+                x, S[k], width[k], sq[k], fixed_risk, Q, T, W[k], P, EU, r, D, work, iwork, False
+            )
             moved = False
             for i in range(n):
                 new, ev, sender, clip = actor_decision(EU, x, i, lo[k, i], hi[k, i])

@@ -1,9 +1,24 @@
 """The compromise baseline: nobody moves; the forecast is the capability- and
-salience-weighted mean of the initial positions."""
+salience-weighted mean of the initial positions.
+
+The weights are ``w_i = c_i s_i``; the parameters ``capability_power`` (b) and
+``salience_power`` (a) give the weighting schemes of the literature, ``w_i = c_i^b s_i^a``
+(Achen 2006): a = 0 is the capability-weighted mean without salience, a = b = 0 the plain
+mean, large powers approach the position of the actor with the most weight. They apply to
+the point forecasts (``sim backtest``) and to `Static.batch` and `Static.nominal` when given
+``params``; a run's reported forecast keeps ``c s``. See docs/variants.md.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.kernels.baselines import powered_forecasts
+from sim.models.base import parameter
 from sim.models.trajectory import (
+    DEFAULT_POWERS,
     PositionModel,
     Trajectory,
     baseline_forecasts,
@@ -11,25 +26,90 @@ from sim.models.trajectory import (
     static_trajectory,
 )
 
+POWER_RANGE = (0.0, 10.0)
+"""The range of ``salience_power`` and ``capability_power``."""
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the baselines: the exponents of their weights ``c^b s^a``."""
+
+    salience_power: float = parameter(
+        1.0,
+        help="Exponent a of salience in the weights c^b s^a (0: salience ignored); for "
+        "point forecasts (sim backtest): a run reports the c s weighted forecast.",
+        lo=POWER_RANGE[0],
+        hi=POWER_RANGE[1],
+    )
+    capability_power: float = parameter(
+        1.0,
+        help="Exponent b of capability in the weights c^b s^a (0: capability ignored); for "
+        "point forecasts (sim backtest): a run reports the c s weighted forecast.",
+        lo=POWER_RANGE[0],
+        hi=POWER_RANGE[1],
+    )
+
+
+def _powers(params) -> tuple[float, float]:
+    """(capability_power, salience_power) of ``params`` (None: the default ``c s``)."""
+    if params is None:
+        return DEFAULT_POWERS
+    return (float(params.capability_power), float(params.salience_power))
+
+
+def powered_baselines(capability, salience, positions, powers) -> tuple[np.ndarray, np.ndarray]:
+    """Compromise and weighted median per issue of one state with weights ``c^b s^a``,
+    ``powers = (b, a)``; at (1, 1) the kernels' ``c s`` path (`baseline_forecasts`)."""
+    if tuple(powers) == DEFAULT_POWERS:
+        return baseline_forecasts(capability, salience, positions)
+    m, n = positions.shape
+    comp, med = np.empty((1, m)), np.empty((1, m))
+    powered_forecasts(
+        np.ascontiguousarray(positions, dtype=np.float64).reshape(1, m, n),
+        np.ascontiguousarray(capability, dtype=np.float64).reshape(1, n),
+        np.ascontiguousarray(salience, dtype=np.float64).reshape(1, m, n),
+        float(powers[0]),
+        float(powers[1]),
+        comp,
+        med,
+    )
+    return comp[0], med[0]
+
 
 class Static(PositionModel):
     """A baseline: a zero-round run reported as converged; its forecast is read off the
     initial positions (both the compromise and the weighted median are reported)."""
 
+    Params = Params
+
     def run(self, scenario, params=None, rounds=None, **how) -> Trajectory:
         return static_trajectory(scenario.arrays())
 
-    def batch(self, scenario, arrays, spreads, seeds, rounds):
-        return forecast_batch(scenario.issue_ids, arrays, spreads, seeds, 0, static=True)
+    def batch(self, scenario, arrays, spreads, seeds, rounds, params=None):
+        return forecast_batch(
+            scenario.issue_ids, arrays, spreads, seeds, 0, static=True, powers=_powers(params)
+        )
+
+    def nominal(self, scenario, rounds: int, params=None) -> dict:
+        arrays = scenario.arrays()
+        comp, med = powered_baselines(
+            arrays.capability, arrays.salience, arrays.position, _powers(params)
+        )
+        return {
+            iid: {"compromise": float(comp[k]), "median": float(med[k])}
+            for k, iid in enumerate(scenario.issue_ids)
+        }
 
     def trajectory(self, arrays, rounds) -> Trajectory:
         return static_trajectory(arrays)
 
     def point_forecasts(self, problems, params, rounds=None) -> list[dict]:
-        """The baseline of each problem's initial positions (its own kind only)."""
+        """The baseline of each problem's initial positions (its own kind only), weighted
+        ``c^b s^a`` with the powers of ``params``."""
+        powers = _powers(params)
         out = []
         for a in problems:
-            comp, med = baseline_forecasts(a.capability, a.salience, a.position)
+            comp, med = powered_baselines(a.capability, a.salience, a.position, powers)
             both = {"compromise": comp, "median": med}
             out.append({kind: both[kind] for kind in self.forecast_kinds})
         return out
@@ -40,8 +120,9 @@ class Compromise(Static):
     forecast_kinds = ("compromise",)
     summary = "Compromise baseline: the capability- and salience-weighted mean position"
     citation = (
-        "Achen, C. H. (2006). Evaluating political decision-making models. In Thomson et "
-        "al. (eds.), The European Union Decides, Cambridge University Press."
+        "Achen, C. H. (2006). Evaluating political decision-making models. In Thomson, "
+        "Stokman, Achen & Koenig (eds.), The European Union Decides, Cambridge University "
+        "Press; Thomson et al. (2006), ibid."
     )
 
 

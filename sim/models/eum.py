@@ -3,6 +3,11 @@ round by round until nobody moves, a cycle repeats or the round limit is reached
 
 The equations are in ``sim.kernels.eum``; :func:`run_kernel` runs whole rounds for all
 actors in one kernel call; the mesa driver is ``sim.abm.NegotiationModel``.
+
+The parameter ``reference`` chooses the reference point of the status-quo utility Usq:
+``position`` (DESIGN 5.2: each actor's own position, ``Usq = 2 - 4 (0.5)^r_i``) or
+``status_quo`` (the issue's status quo, ``Usq = 2 - 4 (0.5 + 0.5 |x_i - sq| / D)^r_i``;
+an issue without one keeps ``position``). See docs/variants.md.
 """
 
 from __future__ import annotations
@@ -14,12 +19,23 @@ import numpy as np
 
 from sim.kernels import eum as _k
 from sim.models.base import parameter
-from sim.models.trajectory import PositionModel, Trajectory, forecast_batch
+from sim.models.trajectory import (
+    REFERENCES,
+    PositionModel,
+    Trajectory,
+    batched_forecasts,
+    forecast,
+    forecast_batch,
+    reference_points,
+)
 from sim.scenario import ScenarioArrays
 
 
-def run_kernel(arrays: ScenarioArrays, rounds: int | None = None) -> Trajectory:
-    """Run the expected-utility model on every issue with the batch kernel."""
+def run_kernel(
+    arrays: ScenarioArrays, rounds: int | None = None, reference: str = "position"
+) -> Trajectory:
+    """Run the expected-utility model on every issue with the batch kernel; ``reference``
+    is the reference point of Usq (``position`` or ``status_quo``)."""
     rounds = arrays.rounds if rounds is None else int(rounds)
     m, n = arrays.position.shape
     history = np.empty((rounds + 1, m, n))
@@ -31,6 +47,7 @@ def run_kernel(arrays: ScenarioArrays, rounds: int | None = None) -> Trajectory:
         arrays.capability,
         np.ascontiguousarray(arrays.salience),
         arrays.width,
+        reference_points(arrays, reference),
         arrays.risk,
         float(arrays.Q),
         float(arrays.T),
@@ -47,7 +64,9 @@ def run_kernel(arrays: ScenarioArrays, rounds: int | None = None) -> Trajectory:
     return Trajectory.from_kernel(history, events, senders, clipped, done, stop, cycle)
 
 
-def expected_utility_matrix(arrays: ScenarioArrays, issue: int, positions=None):
+def expected_utility_matrix(
+    arrays: ScenarioArrays, issue: int, positions=None, reference: str = "position"
+):
     """Round-start quantities on one issue: EU (n, n), risk exponents (n,), P (n, n), median.
 
     ``EU[i, j]`` is i's expected utility of challenging j; used by the quadrant chart.
@@ -63,6 +82,7 @@ def expected_utility_matrix(arrays: ScenarioArrays, issue: int, positions=None):
         arrays.capability,
         np.ascontiguousarray(arrays.salience[issue]),
         float(arrays.width[issue]),
+        float(reference_points(arrays, reference)[issue]),
         arrays.risk,
         float(arrays.Q),
         float(arrays.T),
@@ -74,15 +94,18 @@ def expected_utility_matrix(arrays: ScenarioArrays, issue: int, positions=None):
     return EU, r, P, mu
 
 
-def record_quantities(arrays: ScenarioArrays, trajectory: Trajectory) -> Trajectory:
+def record_quantities(
+    arrays: ScenarioArrays, trajectory: Trajectory, reference: str = "position"
+) -> Trajectory:
     """``trajectory`` with the round-start expected utilities and risk exponents of every
-    round it holds (see `Trajectory.expected_utility`), from the same kernel the run used."""
+    round it holds (see `Trajectory.expected_utility`), from the same kernel the run used
+    (with the run's ``reference``)."""
     R1, m, n = trajectory.positions.shape
     eu = np.empty((R1, m, n, n))
     risk = np.empty((R1, m, n))
     for r in range(R1):
         for k in range(m):
-            EU, rk, _, _ = expected_utility_matrix(arrays, k, trajectory.positions[r, k])
+            EU, rk, _, _ = expected_utility_matrix(arrays, k, trajectory.positions[r, k], reference)
             eu[r, k] = EU
             risk[r, k] = rk
     return dataclasses.replace(trajectory, expected_utility=eu, risk=risk)
@@ -98,6 +121,14 @@ class Params:
         metavar="ACTOR",
         figure=True,
     )
+    reference: str = parameter(
+        "position",
+        help="Reference point of the status-quo utility Usq: position (each actor's own, "
+        "Usq = 2 - 4 (0.5)^r) or status_quo (the issue's status quo sq: "
+        "Usq = 2 - 4 (0.5 + 0.5 |x - sq| / D)^r; an issue without one keeps position). "
+        "The kernel driver runs status_quo.",
+        choices=REFERENCES,
+    )
 
 
 class ExpectedUtility(PositionModel):
@@ -106,7 +137,9 @@ class ExpectedUtility(PositionModel):
     citation = (
         "Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. "
         "In European Community Decision Making, Yale University Press; Scholz, Calbert & "
-        "Smith (2011), Journal of Theoretical Politics 23(4)."
+        "Smith (2011), Journal of Theoretical Politics 23(4). reference=status_quo: sim's "
+        "reading of the status quo in Bueno de Mesquita (2011), A new model for predicting "
+        "policy choices, Conflict Management and Peace Science 28(1)."
     )
     Params = Params
     moves = True
@@ -124,12 +157,37 @@ class ExpectedUtility(PositionModel):
         """The run's trajectory with its recorded quantities; ``trajectory`` is one a driver
         (the mesa model) already stepped."""
         arrays = scenario.arrays()
-        if trajectory is None:
-            trajectory = run_kernel(arrays, self.rounds_for(scenario, rounds))
-        return record_quantities(arrays, trajectory)
+        reference = _reference(params)
+        if trajectory is None or reference != "position":
+            # the mesa agents step the default reference; another one runs in the kernel
+            trajectory = run_kernel(arrays, self.rounds_for(scenario, rounds), reference)
+        return record_quantities(arrays, trajectory, reference)
 
-    def batch(self, scenario, arrays, spreads, seeds, rounds):
-        return forecast_batch(scenario.issue_ids, arrays, spreads, seeds, rounds, static=False)
+    def batch(self, scenario, arrays, spreads, seeds, rounds, params=None):
+        return forecast_batch(
+            scenario.issue_ids, arrays, spreads, seeds, rounds, static=False,
+            reference=_reference(params),
+        )  # fmt: skip
+
+    def nominal(self, scenario, rounds: int, params=None) -> dict:
+        arrays = scenario.arrays()
+        reference = _reference(params)
+        comp, med = forecast(
+            arrays.capability, arrays.salience, run_kernel(arrays, rounds, reference)
+        )
+        return {
+            iid: {"compromise": float(comp[k]), "median": float(med[k])}
+            for k, iid in enumerate(scenario.issue_ids)
+        }
+
+    def point_forecasts(self, problems, params, rounds=None) -> list[dict]:
+        """The final compromise and median per issue of each problem's run, with the
+        reference point ``params.reference`` (an issue without a status quo keeps the
+        actors' own positions)."""
+        return [
+            dict(zip(self.forecast_kinds, pair, strict=True))
+            for pair in batched_forecasts(problems, rounds, _reference(params))
+        ]
 
     def stop_line(self, result) -> str:
         return {
@@ -151,6 +209,10 @@ class ExpectedUtility(PositionModel):
     def trajectory(self, arrays, rounds) -> Trajectory:
         """A perturbed run's trajectory (positions only), for the runs an ensemble keeps."""
         return run_kernel(arrays, rounds)
+
+
+def _reference(params) -> str:
+    return "position" if params is None else params.reference
 
 
 MODEL = ExpectedUtility()

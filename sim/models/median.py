@@ -1,5 +1,6 @@
 """The median baseline: nobody moves; the forecast is the position of the weighted median
-voter (capability times salience)."""
+voter (capability times salience; the weights ``c^b s^a`` with the parameters
+``capability_power`` and ``salience_power``, as for the compromise baseline)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ class Median(Static):
     name = "median"
     forecast_kinds = ("median",)
     summary = "Median baseline: the capability- and salience-weighted median position"
-    citation = "Black, D. (1948). On the rationale of group decision-making. JPE 56(1)."
+    citation = (
+        "Black, D. (1948). On the rationale of group decision-making. JPE 56(1); weights: "
+        "Achen (2006), in Thomson et al. (eds.), The European Union Decides."
+    )
 
 
 MODEL = Median()

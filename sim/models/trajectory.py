@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.kernels.baselines import compromise, weighted_median, weights
+from sim.kernels.baselines import compromise, powered_forecasts, weighted_median, weights
 from sim.kernels.ensemble import run_chunk
 from sim.kernels.eum import STOP_CONVERGED, STOP_NAMES, final_forecast
 from sim.models.base import KERNEL_LOCK, PERCENTILES, Model, distribution_stats
@@ -18,6 +18,22 @@ KINDS = ("compromise", "median")
 """The two forecasts of a run's final state."""
 STATS = ("mean", "std", *(f"p{p}" for p in PERCENTILES))
 """The statistics a sweep keeps of each forecast over a point's runs."""
+REFERENCES = ("position", "status_quo")
+"""Reference points of the expected-utility model's status-quo utility Usq: each actor's own
+position (DESIGN 5.2) or the issue's status quo."""
+DEFAULT_POWERS = (1.0, 1.0)
+"""The baselines' (capability, salience) exponents of ``w = c^b s^a``: ``w = c s``."""
+
+
+def reference_points(arrays: ScenarioArrays, reference: str = "position") -> np.ndarray:
+    """The kernels' ``sq`` (m,) for ``reference``: NaN (own position) on every issue, or the
+    issues' status quos (NaN, so own position, on an issue without one)."""
+    if reference not in REFERENCES:
+        raise ValueError(f"reference: expected one of: {', '.join(REFERENCES)}; got {reference!r}")
+    m = arrays.position.shape[0]
+    if reference == "position":
+        return np.full(m, np.nan)
+    return np.ascontiguousarray(arrays.status_quo, dtype=np.float64).copy()
 
 
 @dataclass(frozen=True)
@@ -137,11 +153,21 @@ def static_trajectory(arrays: ScenarioArrays) -> Trajectory:
 
 
 def forecast_batch(
-    issue_ids, arrays: ScenarioArrays, sp: Spreads, seeds: np.ndarray, rounds: int, static: bool
+    issue_ids,
+    arrays: ScenarioArrays,
+    sp: Spreads,
+    seeds: np.ndarray,
+    rounds: int,
+    static: bool,
+    reference: str = "position",
+    powers: tuple[float, float] = DEFAULT_POWERS,
 ) -> dict:
     """Perturbed runs of the expected-utility kernel (``rounds`` 0 and ``static`` for the
     baselines), one per seed: ``rounds, stopped, cycle_length`` and per issue
-    ``ISSUE.compromise`` and ``ISSUE.median``, the run's final forecast."""
+    ``ISSUE.compromise`` and ``ISSUE.median``, the run's final forecast.
+
+    ``reference``: the reference point of Usq (`REFERENCES`). ``powers``: the baselines'
+    exponents (b, a) of ``w = c^b s^a`` (with ``static``; the default is ``c s``)."""
     X, S, C = perturb(arrays, sp, seeds)
     R = len(seeds)
     m = X.shape[1]
@@ -149,12 +175,17 @@ def forecast_batch(
     n_rounds = np.empty(R, dtype=np.int64)
     stop = np.empty(R, dtype=np.int64)
     cycle = np.empty(R, dtype=np.int64)
-    with KERNEL_LOCK:
-        run_chunk(
-            X, C, S, arrays.width, arrays.risk, float(arrays.Q), float(arrays.T),
-            np.ascontiguousarray(arrays.red_lo), np.ascontiguousarray(arrays.red_hi),
-            int(rounds), comp, med, n_rounds, stop, cycle,
-        )  # fmt: skip
+    if static and tuple(powers) != DEFAULT_POWERS:
+        powered_forecasts(X, C, S, float(powers[0]), float(powers[1]), comp, med)
+        n_rounds[:] = 0
+    else:
+        SQ = np.ascontiguousarray(np.broadcast_to(reference_points(arrays, reference), (R, m)))
+        with KERNEL_LOCK:
+            run_chunk(
+                X, C, S, arrays.width, SQ, arrays.risk, float(arrays.Q), float(arrays.T),
+                np.ascontiguousarray(arrays.red_lo), np.ascontiguousarray(arrays.red_hi),
+                int(rounds), comp, med, n_rounds, stop, cycle,
+            )  # fmt: skip
     if static:
         stop[:] = STOP_CONVERGED
         cycle[:] = 1
@@ -184,9 +215,15 @@ def _batch_key(a: ScenarioArrays, rounds: int) -> tuple:
     )
 
 
-def batched_forecasts(problems, rounds: int | None) -> list[tuple[np.ndarray, np.ndarray]]:
+def batched_forecasts(
+    problems, rounds: int | None, reference: str = "position"
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each problem's final (compromise, median) per issue from the expected-utility kernel,
     problems of one shape (and shared arrays) batched as the runs of one ensemble chunk.
+
+    ``rounds``: the round limit (None: each problem's own); a run stopped at the limit
+    forecasts from the state after that round. ``reference``: the reference point of Usq
+    (`REFERENCES`; each problem's own status quo, which need not be shared).
 
     Each run writes only its own rows, so a problem's forecast is the same bits alone or
     in a batch, and the same as a single run's (`forecast`).
@@ -202,6 +239,9 @@ def batched_forecasts(problems, rounds: int | None) -> list[tuple[np.ndarray, np
         X = np.ascontiguousarray(np.stack([problems[k].position for k in members]))
         S = np.ascontiguousarray(np.stack([problems[k].salience for k in members]))
         C = np.ascontiguousarray(np.stack([problems[k].capability for k in members]))
+        SQ = np.ascontiguousarray(
+            np.stack([reference_points(problems[k], reference) for k in members])
+        )
         R, m = X.shape[:2]
         comp, med = np.empty((R, m)), np.empty((R, m))
         n_rounds = np.empty(R, dtype=np.int64)
@@ -209,8 +249,8 @@ def batched_forecasts(problems, rounds: int | None) -> list[tuple[np.ndarray, np
         cycle = np.empty(R, dtype=np.int64)
         with KERNEL_LOCK:
             run_chunk(
-                X, C, S, np.ascontiguousarray(first.width), np.ascontiguousarray(first.risk),
-                float(first.Q), float(first.T),
+                X, C, S, np.ascontiguousarray(first.width), SQ,
+                np.ascontiguousarray(first.risk), float(first.Q), float(first.T),
                 np.ascontiguousarray(first.red_lo), np.ascontiguousarray(first.red_hi),
                 r, comp, med, n_rounds, stop, cycle,
             )  # fmt: skip

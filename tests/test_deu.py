@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -462,3 +463,32 @@ def test_import_of_other_formats_is_unchanged(tmp_path, capsys):
     assert load_scenario(out) == load_scenario("ec_example_scholz2011")
     code, text = _sim(capsys, "import", "ec_example_scholz2011", "--capability", "equal")
     assert code == 2 and "--capability applies to DEU files" in text
+
+
+def test_a_comma_separated_file_is_asked_whether_it_is_tab_separated(tmp_path):
+    comma = tmp_path / "deu.tsv"
+    comma.write_text("".join(",".join(r) + "\n" for r in _lines(SMALL)), encoding="utf-8")
+    with pytest.raises(ScenarioError, match="is the file tab-separated"):
+        read_deu(comma)
+
+
+def test_case_ids_from_the_file_make_safe_file_names_and_quiet_output(tmp_path, capsys):
+    """A proposal id with a terminal escape or a path in it is text: escaped when shown,
+    and the file it gives stays in the --out folder."""
+    rows = _lines(SMALL)
+    k = rows[0].index("prnr")
+    odd = {"d00060": "d00060\x1b]0;owned\x07", "d00062": "../../d00062"}
+    rows = [rows[0], rows[1], *[[*r[:k], odd.get(r[k], r[k]), *r[k + 1 :]] for r in rows[2:]]]
+    src = _write(tmp_path / "odd.tsv", rows)
+    code, text = _sim(capsys, "import", src)
+    assert code == 0, text
+    assert "\x1b" not in text and "\x07" not in text and "\\x1b" in text
+    out = tmp_path / "deep" / "out"
+    code, text = _sim(capsys, "import", src, "--out", out)
+    assert code == 0, text
+    names = sorted(p.name for p in out.glob("*.toml"))
+    assert len(names) == len({r[k] for r in rows[2:]})
+    assert all(re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.toml", n) for n in names), names
+    assert not any(p.suffix == ".toml" for p in tmp_path.rglob("*") if p.parent != out)
+    for p in out.glob("*.toml"):
+        assert "\x1b" not in load_scenario(p).name

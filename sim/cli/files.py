@@ -140,6 +140,7 @@ def _import_deu(source: str, out: str | None, capability: str) -> None:
     from sim.scenario import validate_raw
     from sim.scenario.deu import deu_cases, read_deu
     from sim.scenario.export import to_toml
+    from sim.text import printable
 
     if out is not None and Path(out).suffix.lower() == ".toml" and not Path(out).is_dir():
         raise InputError(
@@ -168,10 +169,12 @@ def _import_deu(source: str, out: str | None, capability: str) -> None:
         )
     if folder is None:
         for case, _ in cases:
-            click.echo(f"{case}: {counts[case]}")
+            click.echo(printable(f"{case}: {counts[case]}"))
         click.echo(
-            f"{source}: {len(data.issues)} issues in {len(cases)} proposals{left}; "
-            "--out DIR writes one scenario per proposal"
+            printable(
+                f"{source}: {len(data.issues)} issues in {len(cases)} proposals{left}; "
+                "--out DIR writes one scenario per proposal"
+            )
         )
         return
     if not files:
@@ -185,7 +188,8 @@ def _import_deu(source: str, out: str | None, capability: str) -> None:
                     "replace it: move it away or choose another --out"
                 )
     write_files(folder, files, inputs=[Path(source)])
-    click.echo(f"wrote {len(files)} scenario{'' if len(files) == 1 else 's'} to {folder}{left}")
+    plural = "" if len(files) == 1 else "s"
+    click.echo(printable(f"wrote {len(files)} scenario{plural} to {folder}{left}"))
 
 
 _HEADER = "# Written by sim import from {source}; sha256 of the lines below: {digest}\n"

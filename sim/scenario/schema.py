@@ -445,7 +445,7 @@ class Outcome(_Strict):
     date: _dt.date | None = None
     sources: Annotated[tuple[Text, ...], Field(max_length=limits.MAX_SOURCES)] = ()
     coding: Literal["recorded", "coded"] = "coded"
-    war: bool | None = None
+    war: Annotated[bool, Strict()] | None = None  # true or false, never "yes" or 1
     position: Annotated[dict[Id, Magnitude], _freeze] = Field(default_factory=FrozenDict)
     reason: Annotated[dict[Id, Text], _freeze] = Field(default_factory=FrozenDict)
     notes: Text = ""

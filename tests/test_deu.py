@@ -492,3 +492,46 @@ def test_case_ids_from_the_file_make_safe_file_names_and_quiet_output(tmp_path, 
     assert not any(p.suffix == ".toml" for p in tmp_path.rglob("*") if p.parent != out)
     for p in out.glob("*.toml"):
         assert "\x1b" not in load_scenario(p).name
+
+
+def test_limits_on_rows_bytes_and_problems(tmp_path, monkeypatch):
+    import sim.scenario.deu as deu
+
+    monkeypatch.setattr(deu, "MAX_ROWS", 3)
+    with pytest.raises(ScenarioError, match="more than 3 issue rows"):
+        read_deu(SMALL)
+    monkeypatch.setattr(deu, "MAX_ROWS", 10_000)
+    monkeypatch.setattr(deu, "MAX_BYTES", SMALL.stat().st_size - 1)
+    with pytest.raises(ScenarioError, match="file too large"):
+        read_deu(SMALL)
+    monkeypatch.setattr(deu, "MAX_BYTES", 20 * 1024 * 1024)
+    monkeypatch.setattr(deu, "MAX_PROBLEMS_KEPT", 4)
+    rows = _lines(SMALL)
+    for line in range(3, len(rows) + 1):
+        rows = _cell(rows, line, "out", "x")
+    with pytest.raises(ScenarioError) as info:
+        read_deu(_write(tmp_path / "bad.tsv", rows))
+    assert len(info.value.problems) == 5
+    assert "stopped reading" in info.value.problems[-1][1]
+
+
+def test_a_capability_row_with_the_wrong_number_of_fields_is_refused(tmp_path):
+    rows = _lines(SMALL)
+    rows[1] = rows[1][:20]
+    with pytest.raises(ScenarioError, match="line 2: expected 75 tab-separated fields .* got 20"):
+        read_deu(_write(tmp_path / "bad.tsv", rows))
+
+
+def test_the_row_limit_counts_issue_rows(tmp_path, monkeypatch):
+    import sim.scenario.deu as deu
+
+    rows = _lines(SMALL)
+    issues = len(rows) - 2
+    monkeypatch.setattr(deu, "MAX_ROWS", issues)
+    assert len(read_deu(SMALL).issues) == issues
+    no_cap = _write(tmp_path / "nocap.tsv", [rows[0], *rows[2:]])
+    assert len(read_deu(no_cap, capability="equal").issues) == issues
+    monkeypatch.setattr(deu, "MAX_ROWS", issues - 1)
+    for path in (SMALL, no_cap):
+        with pytest.raises(ScenarioError, match=f"more than {issues - 1} issue rows"):
+            read_deu(path, capability="equal")

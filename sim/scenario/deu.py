@@ -404,6 +404,16 @@ def read_deu(path: str | Path, capability: str = "file") -> DeuData:
             "(capability='equal') to give every actor capability 1",
         )
 
+    if len(body) > MAX_ROWS:
+        raise ScenarioError(
+            source,
+            [
+                (
+                    f"line {body[MAX_ROWS][0]}",
+                    f"more than {MAX_ROWS:,} issue rows; expected at most {MAX_ROWS:,}",
+                )
+            ],
+        )
     first_line: dict[str, int] = {}
     first_position: dict[int, int] = {}
     parsed = []

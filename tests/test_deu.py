@@ -23,7 +23,15 @@ from sim.scenario.deu import CITATION, is_deu, read_deu
 
 DATA = Path(__file__).resolve().parent / "data" / "deu"
 SMALL = DATA / "deu_small.tsv"
-DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "deu3_dev.tsv"
+ROOT = Path(__file__).resolve().parents[1]
+DEV = next(
+    (
+        p
+        for p in (ROOT / "data" / "deu3_dev.tsv", ROOT.parent / "shared" / "data" / "deu3_dev.tsv")
+        if p.is_file()
+    ),
+    ROOT / "data" / "deu3_dev.tsv",
+)
 FILES = [
     pytest.param(SMALL, id="fixture"),
     pytest.param(

@@ -8,6 +8,8 @@ their scales; a bad `[outcome]` is exit 2 naming the field, with nothing written
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,3 +180,45 @@ def test_import_round_trip_keeps_the_outcome(tmp_path, capsys, name):
     original, back = load_scenario(name), load_scenario(target)
     assert back.outcome == original.outcome
     assert back == original
+
+
+# ---- the README's example and messages ---------------------------------------------------------
+README = Path(__file__).resolve().parent.parent / "scenarios" / "README.md"
+FENCE = re.compile(r"^```([\w-]*)[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def _readme_blocks(lang: str) -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    return [body for tag, body in FENCE.findall(text) if tag == lang]
+
+
+def _edit(text: str, *changes: tuple[str, str]) -> str:
+    for old, new in changes:
+        assert text.count(old) == 1, f"the README's [outcome] example changed ({old!r})"
+        text = text.replace(old, new)
+    return text
+
+
+def test_readme_outcome_messages_are_what_sim_prints(tmp_path, monkeypatch, capsys):
+    (example,) = [b for b in _readme_blocks("toml") if "[outcome]" in b]
+    (printed,) = [b for b in _readme_blocks("text") if "outcome.position" in b]
+    expected = printed.strip().splitlines()
+    cross_refs = (
+        ("position = { quota = 60 }", "position = { quota = 160, tuna = 5 }"),
+        (
+            'reason = { quota = "coding: the treaty',
+            'reason = { patrols = "x", quota = "coding: the treaty',
+        ),
+    )
+    monkeypatch.chdir(tmp_path)
+    Path("case.toml").write_text(example, encoding="utf-8")
+    assert main(["validate", "case.toml"]) == 0
+    # with the bad coding too, the structure stage reports alone; then the cross-references
+    for text, want in (
+        (_edit(example, *cross_refs, ('coding = "coded"', 'coding = "guessed"')), expected[:1]),
+        (_edit(example, *cross_refs), expected[1:]),
+    ):
+        capsys.readouterr()
+        Path("case.toml").write_text(text, encoding="utf-8")
+        assert main(["validate", "case.toml"]) == 2
+        assert capsys.readouterr().err.strip().splitlines() == want

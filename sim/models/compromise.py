@@ -36,15 +36,15 @@ class Params:
 
     salience_power: float = parameter(
         1.0,
-        help="Exponent a of salience in the weights c^b s^a (0: salience ignored); for "
-        "point forecasts (sim backtest): a run reports the c s weighted forecast.",
+        help="Exponent a of salience in the weights c^b s^a of point forecasts (sim "
+        "backtest); 0 ignores salience. A run still reports the c s weighted forecast.",
         lo=POWER_RANGE[0],
         hi=POWER_RANGE[1],
     )
     capability_power: float = parameter(
         1.0,
-        help="Exponent b of capability in the weights c^b s^a (0: capability ignored); for "
-        "point forecasts (sim backtest): a run reports the c s weighted forecast.",
+        help="Exponent b of capability in the weights c^b s^a of point forecasts (sim "
+        "backtest); 0 ignores capability. A run still reports the c s weighted forecast.",
         lo=POWER_RANGE[0],
         hi=POWER_RANGE[1],
     )

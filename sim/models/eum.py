@@ -123,10 +123,10 @@ class Params:
     )
     reference: str = parameter(
         "position",
-        help="Reference point of the status-quo utility Usq: position (each actor's own, "
+        help="Reference point of the status-quo utility Usq: position (each actor's own: "
         "Usq = 2 - 4 (0.5)^r) or status_quo (the issue's status quo sq: "
-        "Usq = 2 - 4 (0.5 + 0.5 |x - sq| / D)^r; an issue without one keeps position). "
-        "The kernel driver runs status_quo.",
+        "Usq = 2 - 4 (0.5 + 0.5 |x - sq| / D)^r; position on an issue without one). "
+        "status_quo runs in the kernel, not the mesa agents.",
         choices=REFERENCES,
     )
 

@@ -732,6 +732,8 @@ def backtest(
         )
     forecasts = pd.concat(rows, ignore_index=True)
     scored = int(np.sum(~np.isnan(outcome)))
+    issue_skips = [d for d in data.skipped if d["issue"]]
+    file_skips = [{"source": d["source"], "why": d["why"]} for d in data.skipped if not d["issue"]]
     no_outcome = [
         {"case": c, "issue": i, "why": "no recorded outcome"}
         for c, i, o in zip(case_col, issue_col, outcome, strict=True)
@@ -755,8 +757,9 @@ def backtest(
         "cases": len({c.case for c in data.cases}),
         "issues": len(outcome),
         "issues_scored": scored,
-        "issues_skipped": len(data.skipped) + len(no_outcome),
-        "skipped": [*data.skipped, *no_outcome],
+        "issues_skipped": len(issue_skips) + len(no_outcome),
+        "skipped": [*issue_skips, *no_outcome],
+        "files_skipped": file_skips,
         "not_forecast": left_out,
         "scores": _records(scores),
         "paired_difference_from_compromise": paired,

@@ -113,8 +113,8 @@ def test_help_lists_what_the_loaded_commands_would():
 
 def test_sim_exports_the_users_names_and_keeps_the_others_reachable():
     assert sim.__all__ == [
-        "Scenario", "NegotiationModel", "__version__", "ensemble", "evolve", "load_scenario",
-        "play", "play_match", "run", "sweep", "tournament",
+        "Scenario", "NegotiationModel", "__version__", "backtest", "ensemble", "evolve",
+        "load_scenario", "play", "play_match", "run", "sweep", "tournament",
     ]  # fmt: skip
     others = ["ScenarioError", "SweepResult", "AlternatingOffersModel", "RepeatedGameModel"]
     listed = dir(sim)

@@ -118,6 +118,7 @@ class Static(PositionModel):
 class Compromise(Static):
     name = "compromise"
     forecast_kinds = ("compromise",)
+    fit_grid = {"salience_power": (0.0, 0.5, 1.0, 1.5, 2.0), "capability_power": (0.0, 0.5, 1.0)}
     summary = "Compromise baseline: the capability- and salience-weighted mean position"
     citation = (
         "Achen, C. H. (2006). Evaluating political decision-making models. In Thomson, "

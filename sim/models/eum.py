@@ -133,6 +133,7 @@ class Params:
 
 class ExpectedUtility(PositionModel):
     name = "eum"
+    fit_grid = {"rounds": (1, 2, 3, 5, 10, 30), "reference": ("position", "status_quo")}
     summary = "Expected-utility model: challenges, compromises and capitulations round by round"
     citation = (
         "Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -92,6 +93,9 @@ class BacktestResult:
             lines.append(f"P(war) of {name}: Brier score {b['brier']:.3f} on {b['cases']} cases")
         if s["issues_skipped"]:
             lines.append(f"{s['issues_skipped']} issues not scored (see summary.json: skipped)")
+        if s["files_skipped"]:
+            names = ", ".join(Path(d["source"]).name for d in s["files_skipped"][:6])
+            lines.append(f"files without a recorded outcome, not scored: {names}")
         return lines
 
     def __repr__(self) -> str:

@@ -472,16 +472,40 @@ def _war_applies(v: Variant, c: Case) -> bool:
 
 
 # ---- scoring ------------------------------------------------------------------------
-def _rng(seed: int, name: str) -> np.random.Generator:
-    """The generator of one model's bootstrap: seeded by the root seed and the model's
-    name, so a model's intervals do not depend on which other models are scored."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=tuple(name.encode())))
+BLOCK = 100
+"""Resamples drawn at a time (bounds the memory of a bootstrap on a large dataset)."""
 
 
-def _boot_means(values: np.ndarray, rng: np.random.Generator, resamples: int) -> np.ndarray:
+def bootstrap_means(values: np.ndarray, seed: int, resamples: int) -> np.ndarray:
+    """The mean of ``values`` (one per issue with an outcome; NaN where a model gave no
+    forecast) in each of ``resamples`` bootstrap resamples of the issues.
+
+    The resamples are the same for every model of a backtest (they depend on the seed and
+    the number of issues only): two models' intervals are paired, identical forecasts get
+    identical intervals, and a model's interval does not depend on which others are scored.
+    A resample's mean is over the issues it drew that have a value.
+    """
     n = len(values)
-    idx = rng.integers(0, n, size=(resamples, n))
-    return values[idx].mean(axis=1)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x626F6F74,)))
+    out = np.empty(resamples)
+    complete = not np.isnan(values).any()
+    for start in range(0, resamples, BLOCK):
+        b = min(BLOCK, resamples - start)
+        drawn = values[rng.integers(0, n, size=(b, n))]
+        if complete:
+            out[start : start + b] = drawn.mean(axis=1)
+        else:
+            count = np.sum(~np.isnan(drawn), axis=1)
+            total = np.nansum(drawn, axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[start : start + b] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return out
+
+
+def _interval(boot: np.ndarray) -> tuple[float, float]:
+    """The 2.5% and 97.5% points of the bootstrap means (resamples without a value left out)."""
+    lo, hi = np.nanpercentile(boot, [2.5, 97.5])
+    return float(lo), float(hi)
 
 
 def score(
@@ -490,6 +514,7 @@ def score(
     """``scores.csv`` (best model first) and each model's paired difference from the
     compromise baseline."""
     scale = 100.0 / width
+    has = ~np.isnan(outcome)
     base = forecasts.get("compromise")
     base_err = None if base is None else np.abs(base - outcome) * scale
     rows, paired = [], {}
@@ -514,9 +539,7 @@ def score(
             )
             rows.append(row)
             continue
-        rng = _rng(seed, name)
-        boot = _boot_means(e, rng, resamples)
-        lo, hi = np.percentile(boot, [2.5, 97.5])
+        lo, hi = _interval(bootstrap_means(err[has], seed, resamples))
         row |= {
             "mae": float(e.mean()),
             "mae_low": float(lo),
@@ -530,8 +553,8 @@ def score(
             d = err[both] - base_err[both]
             row["better_than_compromise"] = float(np.mean(d < 0)) if d.size else math.nan
             if d.size:
-                dboot = _boot_means(d, _rng(seed, "paired:" + name), resamples)
-                dlo, dhi = np.percentile(dboot, [2.5, 97.5])
+                paired_d = np.where(both, err - base_err, np.nan)[has]
+                dlo, dhi = _interval(bootstrap_means(paired_d, seed, resamples))
                 paired[name] = {
                     "n": int(d.size),
                     "mae_difference": float(d.mean()),
@@ -625,8 +648,7 @@ def cross_validate(
             e = test_err[~np.isnan(test_err)]
             if e.size == 0:
                 continue
-            boot = _boot_means(e, _rng(seed, "cv:" + name), resamples)
-            lo, hi = np.percentile(boot, [2.5, 97.5])
+            lo, hi = _interval(bootstrap_means(test_err[has], seed, resamples))
             summary[name] = {
                 "folds": k,
                 "grid": {key: list(vals) for key, vals in grid.items()},

@@ -103,23 +103,46 @@ def test_the_expected_utility_forecasts_are_single_runs_batched(dev_result):
         assert f.loc[(issue.issue, "eum.median"), "forecast"] == fc["median"].iloc[0]
 
 
-def test_bootstrap_intervals_are_seeded_and_per_model():
+def test_bootstrap_intervals_are_seeded_paired_and_per_model():
     rng = np.random.default_rng(5)
     outcome = rng.uniform(0, 100, 80)
     width = np.full(80, 100.0)
     fc = {"compromise": outcome + rng.normal(0, 10, 80), "other": outcome + rng.normal(0, 20, 80)}
+    fc["same"] = fc["other"].copy()
     a, pa = score(fc, outcome, width, seed=1, resamples=500)
     b, _ = score(fc, outcome, width, seed=1, resamples=500)
     c, _ = score(fc, outcome, width, seed=2, resamples=500)
     pd.testing.assert_frame_equal(a, b)
     assert not np.array_equal(a.mae_low, c.mae_low)
+    t = a.set_index("model")
+    # identical forecasts under two names: identical intervals
+    assert t.loc["same", "mae_low"] == t.loc["other", "mae_low"]
     # a model's interval does not depend on which other models are scored
     alone, _ = score({"other": fc["other"]}, outcome, width, seed=1, resamples=500)
-    assert alone.mae_low.iloc[0] == a.set_index("model").loc["other", "mae_low"]
+    assert alone.mae_low.iloc[0] == t.loc["other", "mae_low"]
+    # the interval is the 2.5-97.5% range of resampled means (a slow reference)
+    e = np.abs(fc["other"] - outcome)
+    boot = np.random.default_rng(np.random.SeedSequence(1, spawn_key=(0x626F6F74,)))
+    means = [e[boot.integers(0, 80, size=(100, 80))].mean(axis=1) for _ in range(5)]
+    lo, hi = np.percentile(np.concatenate(means), [2.5, 97.5])
+    assert (t.loc["other", "mae_low"], t.loc["other", "mae_high"]) == pytest.approx((lo, hi))
     # the paired difference is the mean of the per-issue differences
     d = np.abs(fc["other"] - outcome) - np.abs(fc["compromise"] - outcome)
     assert pa["other"]["mae_difference"] == pytest.approx(d.mean())
     assert pa["other"]["low"] < d.mean() < pa["other"]["high"]
+
+
+def test_a_model_without_some_forecasts_is_scored_on_the_rest():
+    outcome = np.array([10.0, 20.0, 30.0, np.nan])
+    f = {
+        "compromise": np.array([12.0, 20.0, 36.0, 5.0]),
+        "gap": np.array([10.0, np.nan, 33.0, 1.0]),
+    }
+    t, paired = score(f, outcome, np.full(4, 100.0), seed=0, resamples=200)
+    t = t.set_index("model")
+    assert t.loc["gap", "n"] == 2 and t.loc["gap", "mae"] == pytest.approx(1.5)
+    assert t.loc["gap", "better_than_compromise"] == pytest.approx(1.0)
+    assert paired["gap"]["n"] == 2 and paired["gap"]["mae_difference"] == pytest.approx(-2.5)
 
 
 def test_backtest_writes_the_five_files(tmp_path):
@@ -223,8 +246,14 @@ def test_folds_keep_a_proposal_together_and_choose_on_training_data():
     from sim.backtesting import Case, _folds_of
 
     cases = tuple(
-        Case(case=f"p{k // 3}", source="", issue_ids=("a", "b"), width=np.ones(2),
-             outcome=np.zeros(2), arrays=None)  # fmt: skip
+        Case(
+            case=f"p{k // 3}",
+            source="",
+            issue_ids=("a", "b"),
+            width=np.ones(2),
+            outcome=np.zeros(2),
+            arrays=None,
+        )  # fmt: skip
         for k in range(30)
     )
     folds = _folds_of(cases, 4, seed=0)

@@ -610,7 +610,15 @@ def cross_validate(
     has = ~np.isnan(outcome)
     rows: list[dict] = []
     summary: dict = {}
-    fitted = [v for v in variants if v.model.fit_grid and v.model.forecast_kinds]
+    fitted: list[Variant] = []
+    for v in variants:
+        if not (v.model.fit_grid and v.model.forecast_kinds):
+            continue
+        # the grid's parameters are fitted; the variant's other values stay as given
+        fixed = {k: val for k, val in v.values if k not in v.model.fit_grid}
+        base = make_variant(v.model.name, fixed)
+        if all(b.label != base.label for b in fitted):
+            fitted.append(base)
     for v in fitted:
         grid = v.model.fit_grid
         keys = list(grid)

@@ -280,3 +280,49 @@ def test_unreadable_dataset_is_exit_2_naming_it(tmp_path, capsys):
     assert "bad.tsv" in err and "pfr" in err
     assert not out.exists()
     assert main(["backtest", str(tmp_path / "missing.tsv")]) == 2
+
+
+def test_cross_validation_fits_each_model_once_and_scores_held_out_cases():
+    res = sim.backtest(
+        DEV, models="compromise,compromise[salience_power=2]", folds=3, resamples=100
+    )
+    cv = res.summary()["cross_validation"]
+    assert list(cv) == ["compromise"]  # the variant's powers are the grid's: one fit
+    folds = res.folds
+    assert sorted(folds.fold.unique()) == [0, 1, 2]
+    assert folds.n_test.sum() == cv["compromise"]["n"] == 222
+    # each fold's choice is the grid point with the smallest training error (slow reference)
+    from sim.backtesting import _folds_of, load_dataset
+
+    data = load_dataset(DEV)
+    fold_of = _folds_of(data.cases, 3, seed=0)
+    f = res.forecasts
+    outcome = np.concatenate([c.outcome for c in data.cases])
+    for row in folds.itertuples():
+        train = (fold_of != row.fold) & ~np.isnan(outcome)
+        best = math.inf
+        for a in (0.0, 0.5, 1.0, 1.5, 2.0):
+            for b in (0.0, 0.5, 1.0):
+                g = sim.backtest(
+                    DEV, models=f"compromise[salience_power={a},capability_power={b}]",
+                    resamples=10,
+                ).forecasts  # fmt: skip
+                g = g[g.model.str.startswith("compromise[")].forecast.to_numpy()
+                best = min(best, float(np.mean(np.abs(g - outcome)[train])))
+        assert row.train_mae == pytest.approx(best, rel=1e-12)
+        break  # one fold is enough for the reference
+
+
+def test_scenarios_folder_scores_every_case_with_an_outcome_and_the_war_probability(tmp_path):
+    res = sim.backtest(ROOT / "scenarios", models="compromise,crisis", war_runs=200, resamples=100)
+    s = res.summary()
+    cases = set(res.forecasts.case)
+    assert "nato_russia_2022" in cases and len(cases) >= 5
+    assert {Path(d["source"]).name for d in s["files_skipped"]} >= {"ec_example_scholz2011.csv"}
+    war = res.war.set_index("case")
+    assert "nato_russia_2022" in war.index
+    p = sim.ensemble(ROOT / "scenarios" / "nato_russia_2022.toml", runs=200, seed=0,
+                     model="crisis", progress=False).summary()["p_war"]  # fmt: skip
+    assert war.loc["nato_russia_2022", "p_war"] == p
+    assert war.loc["nato_russia_2022", "brier"] == pytest.approx((p - 1.0) ** 2)
+    assert s["war"]["brier"]["crisis"]["brier"] == pytest.approx(war.brier.mean())

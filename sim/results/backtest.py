@@ -60,15 +60,16 @@ class BacktestResult:
             f"{s['dataset']}: {s['issues_scored']} of {s['issues']} issues scored "
             f"({s['cases']} cases), capability {s['capability']}, seed {s['seed']}"
         ]
+        w = min(max([len(m) for m in self.scores["model"]] + [10]), 60)
         header = (
-            f"{'model':<34} {'n':>4} {'MAE':>6} {'95% interval':>15} {'RMSE':>6} "
+            f"{'model':<{w}} {'n':>4} {'MAE':>6} {'95% interval':>15} {'RMSE':>6} "
             f"{'median':>6} {'hit':>5} {'better':>6}"
         )
         lines += [header, "-" * len(header)]
         for r in self.scores.itertuples(index=False):
             interval = f"[{_num(r.mae_low, '.1f')}, {_num(r.mae_high, '.1f')}]"
             lines.append(
-                f"{r.model[:34]:<34} {r.n:>4} {_num(r.mae):>6} {interval:>15} "
+                f"{r.model[:w]:<{w}} {r.n:>4} {_num(r.mae):>6} {interval:>15} "
                 f"{_num(r.rmse):>6} {_num(r.median_abs_error):>6} "
                 f"{_num(r.hit_rate, '.0%'):>5} {_num(r.better_than_compromise, '.0%'):>6}"
             )
@@ -86,8 +87,8 @@ class BacktestResult:
             )
         for name, cv in s["cross_validation"].items():
             lines.append(
-                f"{s['cross_validation'][name]['folds']}-fold cross-validated {name}: MAE "
-                f"{cv['mae']:.2f} [{cv['mae_low']:.2f}, {cv['mae_high']:.2f}]"
+                f"{cv['folds']}-fold cross-validated {name} (fitted: {', '.join(cv['grid'])}): "
+                f"MAE {cv['mae']:.2f} [{cv['mae_low']:.2f}, {cv['mae_high']:.2f}]"
             )
         for name, b in s["war"]["brier"].items():
             lines.append(f"P(war) of {name}: Brier score {b['brier']:.3f} on {b['cases']} cases")

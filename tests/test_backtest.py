@@ -296,7 +296,6 @@ def test_cross_validation_fits_each_model_once_and_scores_held_out_cases():
 
     data = load_dataset(DEV)
     fold_of = _folds_of(data.cases, 3, seed=0)
-    f = res.forecasts
     outcome = np.concatenate([c.outcome for c in data.cases])
     for row in folds.itertuples():
         train = (fold_of != row.fold) & ~np.isnan(outcome)

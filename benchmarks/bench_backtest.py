@@ -10,12 +10,15 @@ backtest FILE --models eum,compromise,median --out DIR`` (every model that runs 
 issue) as a new process, after one warm-up run that fills numba's cache: the median, the
 fastest and the slowest wall time. It also times, for reference, the interpreter
 importing numpy and pandas and nothing else, and the same backtest without ``--out``
-(no figures). Nothing is asserted: the machine is shared.
+(no figures), and once with numba's cache empty (``NUMBA_CACHE_DIR`` a new folder: what
+the first backtest after installing costs, compiling included). Nothing is asserted: the
+machine is shared.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import statistics
 import subprocess
 import sys
@@ -78,6 +81,12 @@ def main() -> None:
         for label, cmd in cases.items():
             t = timed(cmd, n)
             print(f"{label:<{width}}  {statistics.median(t):>7.2f} {min(t):>7.2f} {max(t):>7.2f}")
+        cold = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tmp) / "numba-cache"))
+        t = time.perf_counter()
+        subprocess.run(cases[list(cases)[2]], check=True, capture_output=True, env=cold)
+        print(
+            f"{'the same, numba cache empty (compiling)':<{width}}  {time.perf_counter() - t:>7.2f}"
+        )
 
 
 if __name__ == "__main__":

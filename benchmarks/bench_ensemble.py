@@ -42,6 +42,7 @@ import numba  # noqa: E402
 
 import sim  # noqa: E402
 from sim.kernels.ensemble import run_chunk  # noqa: E402
+from sim.kernels.eum import DESIGN  # noqa: E402
 from sim.uncertainty import perturb, run_seeds, spreads  # noqa: E402
 from tests import reference as ref  # noqa: E402
 
@@ -94,7 +95,7 @@ def kernel_call(arrays, X, S, C):
 
     def call():
         run_chunk(
-            X, C, S, arrays.width, SQ, arrays.risk, float(arrays.Q), float(arrays.T), lo, hi,
+            X, C, S, arrays.width, SQ, DESIGN, arrays.risk, float(arrays.Q), float(arrays.T), lo, hi,
             ROUNDS, out["compromise"], out["median"], out["rounds"], out["stop"], out["cycle"],
         )  # fmt: skip
 

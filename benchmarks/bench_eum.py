@@ -66,6 +66,7 @@ def kernel_round(sc: dict):
         sc["S"],
         sc["width"],
         np.full(m, np.nan),
+        K.DESIGN,
         sc["fixed"],
         sc["Q"],
         sc["T"],

@@ -101,6 +101,7 @@ def kernel_run(case):
         case["S"],
         case["width"],
         np.full(m, np.nan),
+        K.DESIGN,
         case["fixed"],
         float(case["Q"]),
         float(case["T"]),

@@ -236,9 +236,9 @@ def kernel_round(x, c, s, width, sq, fixed, Q, T):
     hist = np.empty((2, 1, n))
     ev, se = np.empty((1, 1, n), np.int64), np.empty((1, 1, n), np.int64)
     cl = np.empty((1, 1, n), np.bool_)
-    K.run_issues(X0, c, s.reshape(1, n), np.array([width]), np.array([sq]), fixed, float(Q),
-                 float(T), np.full((1, n), -np.inf), np.full((1, n), np.inf), 1, hist, ev, se,
-                 cl)  # fmt: skip
+    K.run_issues(X0, c, s.reshape(1, n), np.array([width]), np.array([sq]), K.DESIGN, fixed,
+                 float(Q), float(T), np.full((1, n), -np.inf), np.full((1, n), np.inf), 1, hist,
+                 ev, se, cl)  # fmt: skip
     return {"P": P, "r": r, "EU": EU, "new": hist[1, 0], "events": ev[0, 0], "senders": se[0, 0]}
 
 

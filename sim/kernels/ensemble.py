@@ -17,8 +17,9 @@ from sim.kernels.eum import run_outcome
 
 @jit_parallel
 def run_chunk(
-    X, C, S, width, SQ, fixed_risk, Q, T, lo, hi, max_rounds, comp, med, rounds, stop, cycle
-):
+    X, C, S, width, SQ, procedure, fixed_risk, Q, T, lo, hi, max_rounds, comp, med, rounds, stop,
+    cycle,
+):  # fmt: skip
     """Run the expected-utility model for every run of a chunk.
 
     Parameters
@@ -32,6 +33,8 @@ def run_chunk(
         Each run's reference point of Usq per issue: NaN for each actor's own position
         (the default model), else the issue's status quo (``sim.kernels.eum.run_issues``).
         Per run, so that problems with different status quos share a chunk.
+    procedure : int
+        The procedure of every run (``sim.kernels.eum.DESIGN`` or ``SCHOLZ_PROGRAM``).
     fixed_risk : (n,) float64, Q, T : float
     lo, hi : (m, n) float64
         Red-line bounds.
@@ -45,8 +48,8 @@ def run_chunk(
     for r in prange(R):
         history = np.empty((max_rounds + 1, m, n))
         t, s, c = run_outcome(
-            X[r], C[r], S[r], width, SQ[r], fixed_risk, Q, T, lo, hi, max_rounds, history,
-            comp[r], med[r],
+            X[r], C[r], S[r], width, SQ[r], procedure, fixed_risk, Q, T, lo, hi, max_rounds,
+            history, comp[r], med[r],
         )  # fmt: skip
         rounds[r] = t
         stop[r] = s

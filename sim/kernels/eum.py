@@ -17,6 +17,15 @@ utility ``Usq`` per issue, ``sq``: NaN for the model as DESIGN 5.2 states it (ea
 own position, ``Usq = 2 - 4 (0.5)^r_i``), else the issue's status quo
 (``Usq = 2 - 4 (0.5 + 0.5 |x_i - sq| / D)^r_i``). One compiled signature serves both;
 NaN gives the default model's bits.
+
+They also take the procedure, ``procedure``: :data:`DESIGN` (0) for DESIGN 5.2, or
+:data:`SCHOLZ_PROGRAM` (1) for the procedure of Scholz's program (docs/ec_replication.md),
+which changes three steps: the win probabilities (:func:`scholz_win_probabilities`: the
+voters' distances raised to their own risk exponents, each voter's positive votes, every
+pair of actors in the denominator), the receiver's judgement of an offer (both expected
+utilities with the receiver's risk exponent, :func:`receiver_values`) and the regions and
+the choice of the offer (:func:`scholz_decision`). Its steps are kernels of their own,
+called only in that mode; with :data:`DESIGN` every kernel does what it did, bit for bit.
 """
 
 import numpy as np
@@ -43,6 +52,11 @@ STOP_LIMIT = 0
 STOP_CONVERGED = 1
 STOP_CYCLE = 2
 STOP_NAMES = ("limit", "converged", "cycle")
+
+# the procedure of a round
+DESIGN = 0  # DESIGN 5.2
+SCHOLZ_PROGRAM = 1  # the procedure of Scholz's program (docs/ec_replication.md)
+PROCEDURE_NAMES = ("design", "scholz_program")
 
 
 @jit
@@ -161,6 +175,60 @@ def win_probabilities(x, w, rep, P):
                 # diff for (j, i) is the negation, so its numerator is -num
                 P[i, j] = max(0.0, num) / den
                 P[j, i] = max(0.0, -num) / den
+    return P
+
+
+@jit
+def scholz_win_probabilities(x, w, r, D, V, P):
+    """P[i, j] as Scholz's program computes it (step 3 of its procedure), into ``P`` (n, n).
+
+    With ``d_ka = D[k, a]`` (the scaled distances) raised to the voter's own exponent r_k,
+    ``P_ij = sum_k max(0, w_k (d_kj^r_k - d_ki^r_k)) / sum_k sum_a sum_b |w_k (d_kb^r_k - d_ka^r_k)|``,
+    a and b over every ordered pair of actors (a = b and actors at one position included):
+    each voter's positive votes over one number per round, so ``P_ij + P_ji`` is not 1.
+    0 when x_i = x_j or the denominator is 0.
+
+    Parameters
+    ----------
+    x, w, r : (n,) float64
+        Positions, weights, the voters' exponents (all 1 in the risk pass).
+    D : (n, n) float64
+        Scaled distances (:func:`distances`).
+    V : (n, n) float64
+        Work space: ``V[k, a] = D[k, a]^r_k``.
+    P : (n, n) float64
+        Output.
+    """
+    n = x.shape[0]
+    for k in range(n):
+        rk = r[k]
+        for a in range(n):
+            V[k, a] = D[k, a] if rk == 1.0 else D[k, a] ** rk
+    den = 0.0
+    for k in range(n):
+        acc = 0.0
+        for a in range(n):
+            for b in range(a + 1, n):
+                acc += abs(V[k, b] - V[k, a])
+        # |d_kb - d_ka| = |d_ka - d_kb|: every unordered pair twice, a = b adds 0
+        den += 2.0 * abs(w[k]) * acc
+    for i in range(n):
+        P[i, i] = 0.0
+        for j in range(i + 1, n):
+            if x[i] == x[j] or den == 0.0:
+                P[i, j] = 0.0
+                P[j, i] = 0.0
+                continue
+            num_ij = 0.0
+            num_ji = 0.0
+            for k in range(n):
+                vote = w[k] * (V[k, j] - V[k, i])
+                if vote > 0.0:
+                    num_ij += vote
+                elif vote < 0.0:
+                    num_ji -= vote
+            P[i, j] = num_ij / den
+            P[j, i] = num_ji / den
     return P
 
 
@@ -341,11 +409,16 @@ WORK_ROWS = 5
 
 
 @jit
-def prepare_into(x, s, width, sq, fixed_risk, Q, T, w, P, EU, r, D, work, iwork, all_pairs):
-    """:func:`prepare_round` with the weights given and the work space passed in.
+def prepare_into(
+    x, s, width, sq, procedure, fixed_risk, Q, T, w, P, EU, r, D, work, iwork, all_pairs
+):
+    """:func:`prepare_round` with the weights given, the work space passed in and a procedure.
 
     The kernels that run many rounds (:func:`run_issues`, :func:`run_outcome`)
     allocate the work space once per run and compute the weights once per issue.
+    With :data:`SCHOLZ_PROGRAM` the win probabilities of both passes are
+    :func:`scholz_win_probabilities` (at r = 1 in the risk pass, then at the risk
+    exponents); everything else is as with :data:`DESIGN`.
 
     Parameters
     ----------
@@ -353,6 +426,8 @@ def prepare_into(x, s, width, sq, fixed_risk, Q, T, w, P, EU, r, D, work, iwork,
         Positions at the start of the round, saliences.
     width, sq : float
         Scale width; the status quo as the reference point of Usq (NaN: own position).
+    procedure : int
+        :data:`DESIGN` or :data:`SCHOLZ_PROGRAM`.
     fixed_risk : (n,) float64
     Q, T : float
     w : (n,) float64
@@ -375,7 +450,8 @@ def prepare_into(x, s, width, sq, fixed_risk, Q, T, w, P, EU, r, D, work, iwork,
     stable_order(x, order)
     mu = weighted_median_ordered(x, w, order)
     position_groups(x, order, rep)
-    win_probabilities(x, w, rep, P)
+    if procedure == DESIGN:
+        win_probabilities(x, w, rep, P)
     distances(x, width, D)
     all_fixed = True
     for i in range(x.shape[0]):
@@ -384,15 +460,22 @@ def prepare_into(x, s, width, sq, fixed_risk, Q, T, w, P, EU, r, D, work, iwork,
     if all_fixed:
         _copy(fixed_risk, r)
     else:
+        if procedure != DESIGN:
+            for i in range(x.shape[0]):
+                r[i] = 1.0
+            scholz_win_probabilities(x, w, r, D, EU, P)  # EU: work space until filled
         securities(x, s, width, sq, mu, P, Q, T, D, work[0])
         risk_exponents(work[0], fixed_risk, r)
+    if procedure != DESIGN:
+        scholz_win_probabilities(x, w, r, D, EU, P)
     expected_utilities(x, s, width, sq, mu, r, P, Q, T, D, rep, all_pairs, work[1:], EU)
     return mu
 
 
 @jit
 def prepare_round(x, c, s, width, sq, fixed_risk, Q, T, w, P, EU, r):
-    """Everything an actor needs to decide in a round (steps 1-6) on one issue.
+    """Everything an actor needs to decide in a round (steps 1-6) on one issue, as DESIGN 5.2
+    states them (the mesa agents' procedure; :func:`prepare_into` takes another).
 
     Parameters
     ----------
@@ -419,7 +502,9 @@ def prepare_round(x, c, s, width, sq, fixed_risk, Q, T, w, P, EU, r):
     work = np.empty((WORK_ROWS, n))
     iwork = np.empty((2, n), dtype=np.int64)
     D = np.empty((n, n))
-    return prepare_into(x, s, width, sq, fixed_risk, Q, T, w, P, EU, r, D, work, iwork, True)
+    return prepare_into(
+        x, s, width, sq, DESIGN, fixed_risk, Q, T, w, P, EU, r, D, work, iwork, True
+    )
 
 
 @jit
@@ -488,6 +573,111 @@ def actor_decision(EU, x, i, lo, hi):
 
 
 @jit
+def receiver_values(x, s, width, sq, mu, r, P, Q, T, D, i, V):
+    """``V[j] = EU^i_ji``: j's expected utility of challenging i as i judges it (Scholz's
+    program, steps 4 and 8), into ``V`` (n,).
+
+    The expected utility of j challenging i (:func:`expected_utilities`) with the receiver's
+    exponent r_i in place of r_j:
+    ``s_i (P_ji Us + (1 - P_ji) Uf) + (1 - s_i) Us - Q Usq - (1 - Q)(T Ub + (1 - T) Uw)``
+    with ``Us = 2 - 4 (0.5 - 0.5 d_ij)^r_i``, ``Uf = 2 - 4 (0.5 + 0.5 d_ij)^r_i``, Usq of j
+    (``2 - 4 (0.5)^r_i``, or at the status quo ``sq``) and Ub, Uw of j with r_i. 0 where
+    x_j == x_i (no offer). Its counterpart ``EU^i_ij`` is ``EU[i, j]``.
+    """
+    n = x.shape[0]
+    ri = r[i]
+    bracket = Q != 1.0
+    for j in range(n):
+        if j == i or x[j] == x[i]:
+            V[j] = 0.0
+            continue
+        if np.isnan(sq):
+            usq = 2.0 - 4.0 * 0.5**ri
+        else:
+            usq = status_quo_utility(x[j], sq, width, ri)
+        d = D[j, i]
+        us = 2.0 - 4.0 * (0.5 - 0.5 * d) ** ri
+        uf = 2.0 - 4.0 * (0.5 + 0.5 * d) ** ri
+        p = P[j, i]
+        v = s[i] * (p * us + (1.0 - p) * uf) + (1.0 - s[i]) * us - Q * usq
+        if bracket:
+            b = 0.25 * (abs(x[j] - mu) + abs(x[j] - x[i])) / width
+            ub = 2.0 - 4.0 * (0.5 - b) ** ri
+            uw = 2.0 - 4.0 * (0.5 + b) ** ri
+            v -= (1.0 - Q) * (T * ub + (1.0 - T) * uw)
+        V[j] = v
+    return V
+
+
+@jit
+def scholz_decision(EU, V, x, i, lo, hi):
+    """Actor i's move in a round under Scholz's program (step 8), clipped to [lo, hi].
+
+    With ``a = EU[i, j]`` and ``b = V[j]`` (:func:`receiver_values`), for every j at
+    another position: a confrontation when ``b > a > 0`` (offer x_j), a compromise when
+    ``b > 0 > a`` and ``b > |a|`` (offer ``x_i + (x_j - x_i) |a / b|``); no other region
+    moves i (no capitulation). i takes the confrontation with the nearest x_j, else the
+    compromise with the smallest ``(|a| x_i + |b| x_j) / (|a| + |b|)``; ties: the lowest
+    index. j sends an offer when ``b > 0``; i resists when none of them is in a region (the
+    sender is then the offer of highest value b, ties the nearest, as in
+    :func:`actor_decision`).
+
+    Returns
+    -------
+    (new_position, event, sender, clipped) : (float, int, int, bool)
+    """
+    n = x.shape[0]
+    near = -1
+    near_dist = np.inf
+    soft = -1
+    soft_key = np.inf
+    soft_pos = x[i]
+    best = -1
+    best_value = 0.0
+    best_dist = np.inf
+    for j in range(n):
+        if j == i or x[j] == x[i]:
+            continue
+        a = EU[i, j]
+        b = V[j]
+        dist = abs(x[i] - x[j])
+        if b > 0.0 and (b > best_value or (b == best_value and dist < best_dist)):
+            best = j
+            best_value = b
+            best_dist = dist
+        if b > a and a > 0.0:
+            if dist < near_dist:
+                near = j
+                near_dist = dist
+        elif b > 0.0 and 0.0 > a and b > abs(a):
+            key = (abs(a) * x[i] + abs(b) * x[j]) / (abs(a) + abs(b))
+            if key < soft_key:
+                soft = j
+                soft_key = key
+                soft_pos = x[i] + (x[j] - x[i]) * abs(a / b)
+    if near >= 0:
+        new = x[near]
+        event = LOST
+        sender = near
+    elif soft >= 0:
+        new = soft_pos
+        event = COMPROMISED
+        sender = soft
+    elif best >= 0:
+        return x[i], RESISTED, best, False
+    else:
+        return x[i], NO_OFFER, -1, False
+    clipped = False
+    if new < lo:
+        new = lo
+        clipped = True
+    elif new > hi:
+        new = hi
+        clipped = True
+    return new, event, sender, clipped
+
+
+@jit
 def find_repeat(history, t):
     """The latest round s < t whose state equals round t's exactly, or -1.
 
@@ -538,8 +728,9 @@ def _run_buffers(c, S):
 
 @jit
 def run_issues(
-    X0, c, S, width, sq, fixed_risk, Q, T, lo, hi, max_rounds, history, events, senders, clipped
-):
+    X0, c, S, width, sq, procedure, fixed_risk, Q, T, lo, hi, max_rounds, history, events,
+    senders, clipped,
+):  # fmt: skip
     """Run the expected-utility model on every issue until it stops.
 
     Parameters
@@ -553,6 +744,9 @@ def run_issues(
     sq : (m,) float64
         Per issue, the reference point of Usq: NaN for each actor's own position (the
         default model), else the issue's status quo (see :func:`expected_utilities`).
+    procedure : int
+        :data:`DESIGN` (actors decide by :func:`actor_decision`) or :data:`SCHOLZ_PROGRAM`
+        (:func:`receiver_values` and :func:`scholz_decision`).
     fixed_risk : (n,) float64
         Fixed risk exponents, NaN where computed.
     Q, T : float
@@ -576,11 +770,16 @@ def run_issues(
     for t in range(1, max_rounds + 1):
         for k in range(m):
             x = history[t - 1, k]
-            prepare_into(
-                x, S[k], width[k], sq[k], fixed_risk, Q, T, W[k], P, EU, r, D, work, iwork, False
-            )
+            mu = prepare_into(
+                x, S[k], width[k], sq[k], procedure, fixed_risk, Q, T, W[k], P, EU, r, D, work,
+                iwork, False,
+            )  # fmt: skip
             for i in range(n):
-                new, ev, sender, clip = actor_decision(EU, x, i, lo[k, i], hi[k, i])
+                if procedure == DESIGN:
+                    new, ev, sender, clip = actor_decision(EU, x, i, lo[k, i], hi[k, i])
+                else:
+                    V = receiver_values(x, S[k], width[k], sq[k], mu, r, P, Q, T, D, i, work[0])
+                    new, ev, sender, clip = scholz_decision(EU, V, x, i, lo[k, i], hi[k, i])
                 history[t, k, i] = new
                 events[t - 1, k, i] = ev
                 senders[t - 1, k, i] = sender
@@ -594,7 +793,9 @@ def run_issues(
 
 
 @jit
-def run_outcome(X0, c, S, width, sq, fixed_risk, Q, T, lo, hi, max_rounds, history, comp, med):
+def run_outcome(
+    X0, c, S, width, sq, procedure, fixed_risk, Q, T, lo, hi, max_rounds, history, comp, med
+):
     """Run to the stop like :func:`run_issues` and keep only the forecast; for ensembles.
 
     Same rounds, stop and cycle as :func:`run_issues`, without the event log: an
@@ -603,7 +804,7 @@ def run_outcome(X0, c, S, width, sq, fixed_risk, Q, T, lo, hi, max_rounds, histo
 
     Parameters
     ----------
-    X0, c, S, width, sq, fixed_risk, Q, T, lo, hi, max_rounds
+    X0, c, S, width, sq, procedure, fixed_risk, Q, T, lo, hi, max_rounds
         As for :func:`run_issues`.
     history : (max_rounds + 1, m, n) float64
         Work space (positions per round).
@@ -631,12 +832,17 @@ def run_outcome(X0, c, S, width, sq, fixed_risk, Q, T, lo, hi, max_rounds, histo
                 for i in range(n):
                     history[t, k, i] = x[i]
                 continue
-            prepare_into(
-                x, S[k], width[k], sq[k], fixed_risk, Q, T, W[k], P, EU, r, D, work, iwork, False
-            )
+            mu = prepare_into(
+                x, S[k], width[k], sq[k], procedure, fixed_risk, Q, T, W[k], P, EU, r, D, work,
+                iwork, False,
+            )  # fmt: skip
             moved = False
             for i in range(n):
-                new, ev, sender, clip = actor_decision(EU, x, i, lo[k, i], hi[k, i])
+                if procedure == DESIGN:
+                    new, ev, sender, clip = actor_decision(EU, x, i, lo[k, i], hi[k, i])
+                else:
+                    V = receiver_values(x, S[k], width[k], sq[k], mu, r, P, Q, T, D, i, work[0])
+                    new, ev, sender, clip = scholz_decision(EU, V, x, i, lo[k, i], hi[k, i])
                 history[t, k, i] = new
                 if new != x[i]:
                     moved = True

@@ -9,7 +9,7 @@ import numpy as np
 
 from sim.kernels.baselines import compromise, powered_forecasts, weighted_median, weights
 from sim.kernels.ensemble import run_chunk
-from sim.kernels.eum import STOP_CONVERGED, STOP_NAMES, final_forecast
+from sim.kernels.eum import PROCEDURE_NAMES, STOP_CONVERGED, STOP_NAMES, final_forecast
 from sim.models.base import KERNEL_LOCK, PERCENTILES, Model, distribution_stats
 from sim.scenario import ScenarioArrays
 from sim.uncertainty import Spreads, perturb
@@ -21,6 +21,9 @@ STATS = ("mean", "std", *(f"p{p}" for p in PERCENTILES))
 REFERENCES = ("position", "status_quo")
 """Reference points of the expected-utility model's status-quo utility Usq: each actor's own
 position (DESIGN 5.2) or the issue's status quo."""
+PROCEDURES = PROCEDURE_NAMES
+"""Procedures of the expected-utility model's round: ``design`` (DESIGN 5.2) or
+``scholz_program`` (Scholz's program, docs/ec_replication.md)."""
 DEFAULT_POWERS = (1.0, 1.0)
 """The baselines' (capability, salience) exponents of ``w = c^b s^a``: ``w = c s``."""
 
@@ -34,6 +37,13 @@ def reference_points(arrays: ScenarioArrays, reference: str = "position") -> np.
     if reference == "position":
         return np.full(m, np.nan)
     return np.ascontiguousarray(arrays.status_quo, dtype=np.float64).copy()
+
+
+def procedure_code(procedure: str = "design") -> int:
+    """The kernels' ``procedure`` code of a `PROCEDURES` name."""
+    if procedure not in PROCEDURES:
+        raise ValueError(f"procedure: expected one of: {', '.join(PROCEDURES)}; got {procedure!r}")
+    return PROCEDURES.index(procedure)
 
 
 @dataclass(frozen=True)
@@ -161,13 +171,16 @@ def forecast_batch(
     static: bool,
     reference: str = "position",
     powers: tuple[float, float] = DEFAULT_POWERS,
+    procedure: str = "design",
 ) -> dict:
     """Perturbed runs of the expected-utility kernel (``rounds`` 0 and ``static`` for the
     baselines), one per seed: ``rounds, stopped, cycle_length`` and per issue
     ``ISSUE.compromise`` and ``ISSUE.median``, the run's final forecast.
 
     ``reference``: the reference point of Usq (`REFERENCES`). ``powers``: the baselines'
-    exponents (b, a) of ``w = c^b s^a`` (with ``static``; the default is ``c s``)."""
+    exponents (b, a) of ``w = c^b s^a`` (with ``static``; the default is ``c s``).
+    ``procedure``: the round's procedure (`PROCEDURES`)."""
+    code = procedure_code(procedure)
     X, S, C = perturb(arrays, sp, seeds)
     R = len(seeds)
     m = X.shape[1]
@@ -182,7 +195,7 @@ def forecast_batch(
         SQ = np.ascontiguousarray(np.broadcast_to(reference_points(arrays, reference), (R, m)))
         with KERNEL_LOCK:
             run_chunk(
-                X, C, S, arrays.width, SQ, arrays.risk, float(arrays.Q), float(arrays.T),
+                X, C, S, arrays.width, SQ, code, arrays.risk, float(arrays.Q), float(arrays.T),
                 np.ascontiguousarray(arrays.red_lo), np.ascontiguousarray(arrays.red_hi),
                 int(rounds), comp, med, n_rounds, stop, cycle,
             )  # fmt: skip
@@ -216,18 +229,20 @@ def _batch_key(a: ScenarioArrays, rounds: int) -> tuple:
 
 
 def batched_forecasts(
-    problems, rounds: int | None, reference: str = "position"
+    problems, rounds: int | None, reference: str = "position", procedure: str = "design"
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each problem's final (compromise, median) per issue from the expected-utility kernel,
     problems of one shape (and shared arrays) batched as the runs of one ensemble chunk.
 
     ``rounds``: the round limit (None: each problem's own); a run stopped at the limit
     forecasts from the state after that round. ``reference``: the reference point of Usq
-    (`REFERENCES`; each problem's own status quo, which need not be shared).
+    (`REFERENCES`; each problem's own status quo, which need not be shared). ``procedure``:
+    the round's procedure (`PROCEDURES`).
 
     Each run writes only its own rows, so a problem's forecast is the same bits alone or
     in a batch, and the same as a single run's (`forecast`).
     """
+    code = procedure_code(procedure)
     groups: dict[tuple, list[int]] = {}
     for k, a in enumerate(problems):
         r = a.rounds if rounds is None else int(rounds)
@@ -249,7 +264,7 @@ def batched_forecasts(
         cycle = np.empty(R, dtype=np.int64)
         with KERNEL_LOCK:
             run_chunk(
-                X, C, S, np.ascontiguousarray(first.width), SQ,
+                X, C, S, np.ascontiguousarray(first.width), SQ, code,
                 np.ascontiguousarray(first.risk), float(first.Q), float(first.T),
                 np.ascontiguousarray(first.red_lo), np.ascontiguousarray(first.red_hi),
                 r, comp, med, n_rounds, stop, cycle,

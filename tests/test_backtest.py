@@ -14,6 +14,7 @@ import pytest
 import sim
 from sim.backtesting import BacktestError, parse_models, score
 from sim.cli import main
+from sim.models import MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "data" / "deu3_dev.tsv"
@@ -325,3 +326,18 @@ def test_scenarios_folder_scores_every_case_with_an_outcome_and_the_war_probabil
     assert war.loc["nato_russia_2022", "p_war"] == p
     assert war.loc["nato_russia_2022", "brier"] == pytest.approx((p - 1.0) ** 2)
     assert s["war"]["brier"]["crisis"]["brier"] == pytest.approx(war.brier.mean())
+
+
+@pytest.mark.parametrize("name", [n for n, m in MODELS.items() if m.arrays_forecasts])
+def test_every_arrays_model_forecasts_in_a_batch_what_its_run_forecasts(name):
+    """The backtest's batched path and a single run agree bit for bit, on every shipped
+    scenario the model takes, one problem at a time and all together."""
+    from sim.scenario import load_scenario, shipped_scenarios
+
+    model = MODELS[name]
+    scenarios = [load_scenario(p) for p in shipped_scenarios().values()]
+    batch = model.point_forecasts([s.arrays() for s in scenarios], model.Params())
+    for sc, got in zip(scenarios, batch, strict=True):
+        fc = sim.run(sc, model=name, driver="kernel").forecast()
+        for kind in model.forecast_kinds:
+            assert got[kind].tolist() == fc[kind].tolist(), (sc.name, kind)

@@ -7,7 +7,9 @@ prints the capability-and-salience weighted median and mean (the compromise) at 
 of rounds 1-8 next to the published Table 2 (median 8.4, 9.9, 9.9, 9.9, 9.9, 7.4, 8.8,
 9.6; mean 7.4, 7.5, 7.6, 7.3, 7.3, 7.4, 7.5, 7.6; the first value is the end of round 1),
 the largest absolute difference, and how many rounds agree at one decimal when the
-figure is rounded and when it is truncated. docs/ec_replication.md discusses the result.
+figure is rounded and when it is truncated. The references of DESIGN 5.2 and of Scholz's
+program are checked against ``sim run`` and ``sim run --procedure scholz_program``.
+docs/ec_replication.md discusses the result.
 
 Run from the repository root: ``.venv/bin/python benchmarks/ec_replication.py``.
 """
@@ -214,8 +216,9 @@ def forecasts(history, c, s, v):
     return medians, means
 
 
-def kernel_medians(rounds):
-    """Positions and weighted medians by round from ``sim run`` (in process, sim's kernel)."""
+def kernel_medians(rounds, procedure="design"):
+    """Positions and weighted medians by round from ``sim run --procedure PROCEDURE`` (in
+    process, sim's kernel)."""
     import contextlib
     import io
     import tempfile
@@ -224,7 +227,9 @@ def kernel_medians(rounds):
 
     with tempfile.TemporaryDirectory() as out:
         with contextlib.redirect_stdout(io.StringIO()):
-            code = sim_main(["run", str(DATA), "--rounds", str(rounds), "--out", out])
+            code = sim_main(
+                ["run", str(DATA), "--rounds", str(rounds), "--procedure", procedure, "--out", out]
+            )
         if code != 0:
             raise RuntimeError(f"sim run exited with {code}")
         with open(Path(out) / "rounds.csv", newline="", encoding="utf-8") as fh:
@@ -273,26 +278,37 @@ VARIANTS = [
 ]
 
 
-def main():
-    names, x0, c, s = read_data()
-    ref = simulate(x0, c, s, 10, SIM)
-    rmed, _ = forecasts(ref, c, s, SIM)
-    print("sim run (sim's kernel) vs this reference of DESIGN 5.2, weighted median by round 1-10")
+def compare_with_sim(x0, c, s, procedure, v, label):
+    """Print ``sim run --procedure PROCEDURE`` against the reference of variant v (rounds
+    1-10); False when they differ by more than 1e-9 in a position."""
+    ref = simulate(x0, c, s, 10, v)
+    rmed, _ = forecasts(ref, c, s, v)
+    print(f"sim run --procedure {procedure} vs this reference of {label}, weighted median 1-10")
     try:
-        khist, kmed = kernel_medians(10)
+        khist, kmed = kernel_medians(10, procedure)
     except Exception as exc:  # the comparison is informative; the variants still run
         print(f"  sim run failed ({exc}); only the reference is shown")
         print("  reference " + " ".join(f"{m:6.3f}" for m in rmed))
-        gap = None
-    else:
-        gap = float(np.max(np.abs(np.array(ref[: len(khist)]) - khist)))
-        print("  sim run   " + " ".join(f"{m:6.3f}" for m in kmed))
-        print("  reference " + " ".join(f"{m:6.3f}" for m in rmed[: len(kmed)]))
-        print(f"  largest difference in any actor's position in any round: {gap:.1e}")
+        return True
+    gap = float(np.max(np.abs(np.array(ref[: len(khist)]) - khist)))
+    print("  sim run   " + " ".join(f"{m:6.3f}" for m in kmed))
+    print("  reference " + " ".join(f"{m:6.3f}" for m in rmed[: len(kmed)]))
+    print(f"  largest difference in any actor's position in any round: {gap:.1e}")
+    if gap > 1e-9:
+        print(f"the reference of {label} does not reproduce sim's kernel", file=sys.stderr)
+        return False
+    return True
+
+
+def main():
+    names, x0, c, s = read_data()
     status = 0
-    if gap is not None and gap > 1e-9:
-        print("the reference does not reproduce sim's kernel", file=sys.stderr)
-        status = 1
+    for procedure, v, label in (
+        ("design", SIM, "DESIGN 5.2"),
+        ("scholz_program", SCHOLZ_CODE, "Scholz's program"),
+    ):
+        if not compare_with_sim(x0, c, s, procedure, v, label):
+            status = 1
     print()
     head = " ".join(f"{t:>5}" for t in range(1, ROUNDS + 1))
     print(f"{'variant':32} {'':6} {head}  max|d|  agree rounded/truncated")

@@ -47,6 +47,7 @@ from sim.outputs import file_sha256
 from sim.results.backtest import BacktestResult
 from sim.scenario import Scenario, ScenarioArrays, ScenarioError, load_scenario, validate_raw
 from sim.scenario.deu import DeuIssue, is_deu, read_deu
+from sim.scenario.schema import FrozenDict
 
 RESAMPLES = 2000
 """Bootstrap resamples over issues for every interval."""
@@ -261,16 +262,22 @@ def _deu_cases(path: Path, capability: str) -> tuple[list[Case], list[dict]]:
     return cases, skipped
 
 
-def _scenario_case(path: Path, capability: str, folder: bool) -> tuple[list[Case], list[dict]]:
-    sc = load_scenario(path)
+def _equal_capabilities(sc: Scenario) -> Scenario:
+    """``sc`` with every actor's capability 1 (``--capability equal``)."""
+    actors = FrozenDict(
+        {a: act.model_copy(update={"capability": 1.0}) for a, act in sc.actors.items()}
+    )
+    return sc.model_copy(update={"actors": actors})
+
+
+def scenario_case(sc: Scenario, case_id: str, source: str, capability: str = "file") -> Case:
+    """A scenario as one case: its issues, its ``[outcome]`` (NaN where it has none)."""
     if capability == "equal":
-        sc = load_scenario(path, [f"actors.{a}.capability=1" for a in sc.actors])
-    if sc.outcome is None and folder:
-        return [], [{"source": str(path), "case": path.stem, "issue": "", "why": "no [outcome]"}]
+        sc = _equal_capabilities(sc)
     outcome = sc.outcome.position if sc.outcome is not None else {}
-    case = Case(
-        case=path.stem,
-        source=str(path),
+    return Case(
+        case=case_id,
+        source=source,
         issue_ids=sc.issue_ids,
         width=np.array([i.width for i in sc.issues], dtype=np.float64),
         outcome=np.array([outcome.get(i, math.nan) for i in sc.issue_ids], dtype=np.float64),
@@ -278,7 +285,13 @@ def _scenario_case(path: Path, capability: str, folder: bool) -> tuple[list[Case
         scenario=sc,
         war=None if sc.outcome is None else sc.outcome.war,
     )
-    return [case], []
+
+
+def _scenario_case(path: Path, capability: str, folder: bool) -> tuple[list[Case], list[dict]]:
+    sc = load_scenario(path)
+    if sc.outcome is None and folder:
+        return [], [{"source": str(path), "case": path.stem, "issue": "", "why": "no [outcome]"}]
+    return [scenario_case(sc, path.stem, str(path), capability)], []
 
 
 def _is_deu_file(path: Path) -> bool:
@@ -287,11 +300,19 @@ def _is_deu_file(path: Path) -> bool:
     )
 
 
-def load_dataset(path: str | Path, capability: str = "file") -> Dataset:
+def load_dataset(path: str | Path | Scenario, capability: str = "file") -> Dataset:
     """The cases of ``path``: a DEU file, a scenario with an ``[outcome]``, or a folder of
-    them (scenarios without an outcome are skipped there; a lone one is forecast)."""
+    them (scenarios without an outcome are skipped there; a lone one is forecast); or a
+    loaded `Scenario`, as one case."""
     if capability not in ("file", "equal"):
         raise BacktestError(f"--capability: expected file or equal, got {capability!r}")
+    if isinstance(path, Scenario):
+        digest = hashlib.sha256(path.model_dump_json().encode("utf-8")).hexdigest()
+        case = scenario_case(path, "scenario", path.name, capability)
+        return Dataset(
+            path=path.name, sha256=digest, kind="scenario", capability=capability,
+            cases=(case,), skipped=(), files=(),
+        )  # fmt: skip
     root = Path(path)
     if not root.exists():
         raise BacktestError(f"{root}: no such file or folder")

@@ -76,6 +76,7 @@ def results(sc):
     yield "evolution", sim.evolve(["tit_for_tat", "defector"], population=10, steps=20)
     yield "replicator", sim.evolve(["tit_for_tat", "defector"], process="replicator", steps=20)
     yield "match", sim.play_match("tit_for_tat", "defector", turns=5)
+    yield "backtest", sim.backtest(sc, models="compromise,nbs", resamples=50)
 
 
 # results of the repeated games on their own: they hold no scenario strings

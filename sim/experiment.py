@@ -152,7 +152,7 @@ def run(
     )
     limit = spec.rounds_for(scenario, rounds)
     trajectory = None
-    if driver == "abm" and spec.mesa_driver:
+    if driver == "abm" and spec.steps_with_mesa(params):
         trajectory = _step_mesa(scenario, limit, progress)
     outcome = spec.run(scenario, params, rounds, trajectory=trajectory)
     if isinstance(outcome, Bargain):

@@ -113,6 +113,12 @@ class Model:
     """Whether actors move round by round (a trajectory with rounds)."""
     mesa_driver: ClassVar[bool] = False
     """Whether ``sim.abm.NegotiationModel`` steps this model as mesa agents."""
+
+    def steps_with_mesa(self, params) -> bool:
+        """Whether a run with ``params`` is stepped by the mesa agents under ``driver="abm"``
+        (a variant the agents do not implement runs in the kernel alone)."""
+        return self.mesa_driver
+
     keeps_trajectories: ClassVar[bool] = False
     """Whether an ensemble can keep its runs' trajectories (`trajectory` of perturbed arrays)
     and records its round limit."""

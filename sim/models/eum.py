@@ -175,7 +175,11 @@ class Params:
 
 class ExpectedUtility(PositionModel):
     name = "eum"
-    fit_grid = {"rounds": (1, 2, 3, 5, 10, 30), "reference": ("position", "status_quo")}
+    fit_grid = {
+        "rounds": (1, 2, 3, 5, 10, 30),
+        "reference": ("position", "status_quo"),
+        "procedure": ("design", "scholz_program"),
+    }
     summary = "Expected-utility model: challenges, compromises and capitulations round by round"
     citation = (
         "Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. "
@@ -197,6 +201,10 @@ class ExpectedUtility(PositionModel):
                 f"--focus {params.focus}: unknown actor; expected one of: "
                 f"{', '.join(scenario.actors)}"
             )
+
+    def steps_with_mesa(self, params) -> bool:
+        """The mesa agents step the default model only."""
+        return _reference(params) == "position" and _procedure(params) == "design"
 
     def run(self, scenario, params=None, rounds=None, trajectory=None, **how) -> Trajectory:
         """The run's trajectory with its recorded quantities; ``trajectory`` is one a driver

@@ -45,7 +45,14 @@ from sim.models import MODELS
 from sim.models.base import Model, options_of
 from sim.outputs import file_sha256
 from sim.results.backtest import BacktestResult
-from sim.scenario import Scenario, ScenarioArrays, ScenarioError, load_scenario, validate_raw
+from sim.scenario import (
+    Scenario,
+    ScenarioArrays,
+    ScenarioError,
+    load_scenario,
+    resolve,
+    validate_raw,
+)
 from sim.scenario.deu import DeuIssue, is_deu, read_deu
 from sim.scenario.schema import FrozenDict
 
@@ -313,7 +320,7 @@ def load_dataset(path: str | Path | Scenario, capability: str = "file") -> Datas
             path=path.name, sha256=digest, kind="scenario", capability=capability,
             cases=(case,), skipped=(), files=(),
         )  # fmt: skip
-    root = Path(path)
+    root = Path(path) if Path(path).exists() else resolve(str(path))  # or a shipped name
     if not root.exists():
         raise BacktestError(f"{root}: no such file or folder")
     cases: list[Case] = []
@@ -736,7 +743,7 @@ def backtest(
     Examples
     --------
     >>> import sim
-    >>> res = sim.backtest("scenarios/nato_russia_2022.toml", models="compromise,median")
+    >>> res = sim.backtest("nato_russia_2022", models="compromise,median")  # a shipped case
     >>> list(res.scores.model)
     ['median', 'compromise']
     """

@@ -551,3 +551,26 @@ def test_default_parameters_give_the_recorded_forecasts_bit_for_bit():
     }
     for params_of in (lambda spec: None, lambda spec: spec.params(), lambda s: explicit[s.name]):
         assert default_forecasts(params_of) == recorded
+
+
+def test_a_baseline_run_reports_the_forecast_with_its_powers(tmp_path):
+    """`sim run --model compromise --salience-power 0` forecasts the capability-weighted
+    mean of the initial positions, in its table, its summary and on the terminal."""
+    import json
+
+    import sim
+    from sim.cli import main
+
+    sc = sim.load_scenario()
+    arrays = sc.arrays()
+    want = (arrays.position * arrays.capability).sum(axis=1) / arrays.capability.sum()
+    res = sim.run(sc, model="compromise", params={"salience_power": 0.0})
+    fc = res.forecast()
+    assert np.allclose(fc["compromise"].to_numpy(), want, rtol=1e-12)
+    assert np.allclose(fc["initial_compromise"].to_numpy(), want, rtol=1e-12)
+    out = tmp_path / "run"
+    assert main(["run", "--model", "compromise", "--salience-power", "0", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    got = [summary["forecast"][iid]["compromise"] for iid in sc.issue_ids]
+    assert np.allclose(got, want, rtol=1e-12)
+    assert summary["weights"] == {"capability_power": 1.0, "salience_power": 0.0}

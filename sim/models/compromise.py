@@ -5,24 +5,24 @@ The weights are ``w_i = c_i s_i``; the parameters ``capability_power`` (b) and
 ``salience_power`` (a) give the weighting schemes of the literature, ``w_i = c_i^b s_i^a``
 (Achen 2006): a = 0 is the capability-weighted mean without salience, a = b = 0 the plain
 mean, large powers approach the position of the actor with the most weight. They apply to
-the point forecasts (``sim backtest``) and to `Static.batch` and `Static.nominal` when given
-``params``; a run's reported forecast keeps ``c s``. See docs/variants.md.
+runs (the trajectory's ``powers``), point forecasts (``sim backtest``), and `Static.batch`
+and `Static.nominal` when given ``params``. See docs/variants.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.kernels.baselines import powered_forecasts
 from sim.models.base import parameter
 from sim.models.trajectory import (
     DEFAULT_POWERS,
     PositionModel,
     Trajectory,
-    baseline_forecasts,
     forecast_batch,
+    powered,
     static_trajectory,
 )
 
@@ -36,15 +36,15 @@ class Params:
 
     salience_power: float = parameter(
         1.0,
-        help="Exponent a of salience in the weights c^b s^a of point forecasts (sim "
-        "backtest); 0 ignores salience. A run still reports the c s weighted forecast.",
+        help="Exponent a of salience in the baseline's weights c^b s^a (runs, ensembles "
+        "and backtests); 0 ignores salience.",
         lo=POWER_RANGE[0],
         hi=POWER_RANGE[1],
     )
     capability_power: float = parameter(
         1.0,
-        help="Exponent b of capability in the weights c^b s^a of point forecasts (sim "
-        "backtest); 0 ignores capability. A run still reports the c s weighted forecast.",
+        help="Exponent b of capability in the baseline's weights c^b s^a (runs, "
+        "ensembles and backtests); 0 ignores capability.",
         lo=POWER_RANGE[0],
         hi=POWER_RANGE[1],
     )
@@ -60,20 +60,7 @@ def _powers(params) -> tuple[float, float]:
 def powered_baselines(capability, salience, positions, powers) -> tuple[np.ndarray, np.ndarray]:
     """Compromise and weighted median per issue of one state with weights ``c^b s^a``,
     ``powers = (b, a)``; at (1, 1) the kernels' ``c s`` path (`baseline_forecasts`)."""
-    if tuple(powers) == DEFAULT_POWERS:
-        return baseline_forecasts(capability, salience, positions)
-    m, n = positions.shape
-    comp, med = np.empty((1, m)), np.empty((1, m))
-    powered_forecasts(
-        np.ascontiguousarray(positions, dtype=np.float64).reshape(1, m, n),
-        np.ascontiguousarray(capability, dtype=np.float64).reshape(1, n),
-        np.ascontiguousarray(salience, dtype=np.float64).reshape(1, m, n),
-        float(powers[0]),
-        float(powers[1]),
-        comp,
-        med,
-    )
-    return comp[0], med[0]
+    return powered(capability, salience, positions, powers)
 
 
 class Static(PositionModel):
@@ -83,7 +70,8 @@ class Static(PositionModel):
     Params = Params
 
     def run(self, scenario, params=None, rounds=None, **how) -> Trajectory:
-        return static_trajectory(scenario.arrays())
+        """The initial positions, forecast with the weights of ``params``."""
+        return dataclasses.replace(static_trajectory(scenario.arrays()), powers=_powers(params))
 
     def batch(self, scenario, arrays, spreads, seeds, rounds, params=None):
         return forecast_batch(

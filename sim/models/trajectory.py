@@ -69,6 +69,9 @@ class Trajectory:
         quadrant chart and the offers sent; None for models without it.
     risk : (rounds + 1, m, n) float64 or None
         The risk exponents the expected-utility model used at each round's start.
+    powers : (float, float)
+        The exponents (b, a) of the forecast's weights ``c^b s^a`` (the baselines'
+        ``capability_power`` and ``salience_power``; ``(1, 1)``: ``c s``).
     """
 
     positions: np.ndarray
@@ -79,6 +82,7 @@ class Trajectory:
     cycle_length: int
     expected_utility: np.ndarray | None = None
     risk: np.ndarray | None = None
+    powers: tuple[float, float] = DEFAULT_POWERS
 
     @property
     def rounds(self) -> int:
@@ -126,12 +130,43 @@ def baseline_forecasts(capability, salience, positions):
     return comp, med
 
 
+def powered(capability, salience, positions, powers) -> tuple[np.ndarray, np.ndarray]:
+    """Compromise and weighted median per issue of one state (m, n) with weights
+    ``c^b s^a``, ``powers = (b, a)``; at (1, 1) the kernels' ``c s`` path."""
+    if tuple(powers) == DEFAULT_POWERS:
+        return baseline_forecasts(capability, salience, positions)
+    m, n = positions.shape
+    comp, med = np.empty((1, m)), np.empty((1, m))
+    powered_forecasts(
+        np.ascontiguousarray(positions, dtype=np.float64).reshape(1, m, n),
+        np.ascontiguousarray(capability, dtype=np.float64).reshape(1, n),
+        np.ascontiguousarray(salience, dtype=np.float64).reshape(1, m, n),
+        float(powers[0]),
+        float(powers[1]),
+        comp,
+        med,
+    )
+    return comp[0], med[0]
+
+
+def initial_forecast(capability, salience, trajectory: Trajectory):
+    """The baselines of the run's initial positions, with the run's weights."""
+    return powered(capability, salience, trajectory.positions[0], trajectory.powers)
+
+
 def forecast(capability, salience, trajectory: Trajectory):
     """The run's forecast per issue: the baselines of the final state, averaged over a cycle.
 
     Computed by the same kernel as ensembles (``sim.kernels.eum.final_forecast``), so a
     single run and the same run inside an ensemble give the same bits.
     """
+    if tuple(trajectory.powers) != DEFAULT_POWERS:
+        states = trajectory.final_states()
+        pairs = [powered(capability, salience, x, trajectory.powers) for x in states]
+        return (
+            np.mean([p[0] for p in pairs], axis=0),
+            np.mean([p[1] for p in pairs], axis=0),
+        )
     positions = np.ascontiguousarray(trajectory.positions, dtype=np.float64)
     m, n = positions.shape[1:]
     comp, med = np.empty(m), np.empty(m)

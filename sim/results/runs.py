@@ -11,7 +11,7 @@ import pandas as pd
 from sim import __version__
 from sim.kernels.eum import EVENT_NAMES
 from sim.models import MODELS
-from sim.models.trajectory import Trajectory, baseline_forecasts, forecast
+from sim.models.trajectory import Trajectory, forecast, initial_forecast
 from sim.results.base import Figure
 from sim.scenario import Scenario
 
@@ -58,9 +58,7 @@ class RunResult:
     def forecast(self) -> pd.DataFrame:
         """Per issue: initial and final compromise and weighted median (final: mean over a cycle)."""
         arrays = self.scenario.arrays()
-        comp0, med0 = baseline_forecasts(
-            arrays.capability, arrays.salience, self.trajectory.positions[0]
-        )
+        comp0, med0 = initial_forecast(arrays.capability, arrays.salience, self.trajectory)
         comp, med = forecast(arrays.capability, arrays.salience, self.trajectory)
         return pd.DataFrame(
             {
@@ -179,6 +177,16 @@ class RunResult:
                 "T": arrays.T,
                 "risk": dict(risk) if isinstance(risk, dict) else risk,
             },
+            **(
+                {}
+                if tuple(self.trajectory.powers) == (1.0, 1.0)
+                else {
+                    "weights": {
+                        "capability_power": float(self.trajectory.powers[0]),
+                        "salience_power": float(self.trajectory.powers[1]),
+                    }
+                }
+            ),
             "overrides": list(self.overrides),
             "actors": list(self.scenario.actor_ids),
             "issues": list(self.scenario.issue_ids),

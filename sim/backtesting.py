@@ -473,8 +473,9 @@ def forecast(variants: list[Variant], cases: tuple[Case, ...]) -> tuple[dict, li
 
 def default_variants(cases: tuple[Case, ...]) -> list[Variant]:
     """Every registered model that gives a point forecast (or a probability of war) on
-    the data: on DEU issues the models that run on bare arrays, on scenarios every model
-    whose check passes on at least one case."""
+    the data: on DEU issues the models that run on bare arrays and those that forecast an
+    issue whose data names no parties (`Model.bare_issues`: Nash bargaining among all the
+    actors), on scenarios every model whose check passes on at least one case."""
     out = []
     for name, model in MODELS.items():
         if not model.forecast_kinds and not model.gives_war:
@@ -484,7 +485,12 @@ def default_variants(cases: tuple[Case, ...]) -> list[Variant]:
             if any(c.war is not None and _war_applies(v, c) for c in cases):
                 out.append(v)
             continue
-        if any(applies(v, c) is None for c in cases):
+        if any(
+            (model.arrays_forecasts or model.bare_issues)
+            if c.scenario is None
+            else applies(v, c) is None
+            for c in cases
+        ):
             out.append(v)
     return out
 

@@ -223,6 +223,9 @@ class Model:
     """The point forecasts the model gives on each issue (empty: none). A backtest names a
     single kind after the model (``compromise``) and several as ``MODEL.KIND``
     (``eum.compromise``, ``eum.median``)."""
+    bare_issues: ClassVar[bool] = False
+    """Whether a backtest runs the model by default on issues whose data names no parties
+    or sections (DEU issues, as one-issue scenarios of all their actors)."""
     arrays_forecasts: ClassVar[bool] = False
     """Whether :meth:`point_forecasts` runs on bare `ScenarioArrays` (data without scenario
     sections, such as the DEU issues); otherwise a backtest needs a whole scenario."""

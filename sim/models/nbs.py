@@ -31,6 +31,7 @@ class NashBargaining(AgreementModel):
     Params = Params
     figure = "zone"
     figure_file = "agreement.png"
+    bare_issues = True  # every actor bargains when the data names no parties
 
     def negotiate(self, scenario, params, rounds, arrays=None, table=True):
         ids = party_ids(scenario, params.parties)

@@ -78,6 +78,16 @@ class BacktestResult:
             "than the compromise baseline"
         )
         paired = s["paired_difference_from_compromise"]
+        counts = dict(zip(self.scores["model"], self.scores["n"], strict=True))
+        full = counts.get("compromise", 0)
+        for name, d in paired.items():
+            if name != "compromise" and 0 < d["n"] < full:
+                mine = self.scores.set_index("model").loc[name, "mae"]
+                lines.append(
+                    f"{name} forecasts {d['n']} of {full} issues; on those the compromise "
+                    f"baseline's MAE is {mine - d['mae_difference']:.2f} (paired difference "
+                    f"{d['mae_difference']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}])"
+                )
         worse = [n for n, d in paired.items() if n != "compromise" and d["low"] > 0]
         if worse:
             lines.append(

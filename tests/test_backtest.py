@@ -341,3 +341,24 @@ def test_every_arrays_model_forecasts_in_a_batch_what_its_run_forecasts(name):
         fc = sim.run(sc, model=name, driver="kernel").forecast()
         for kind in model.forecast_kinds:
             assert got[kind].tolist() == fc[kind].tolist(), (sc.name, kind)
+
+
+def test_default_models_are_those_that_forecast_the_data():
+    from sim.backtesting import default_variants, load_dataset
+
+    deu = [v.label for v in default_variants(load_dataset(DEV).cases)]
+    assert deu == ["eum", "compromise", "median", "nbs"]  # no parties named: no alternating
+    cases = load_dataset(ROOT / "scenarios").cases
+    labels = [v.label for v in default_variants(cases)]
+    assert {"eum", "compromise", "median", "nbs", "alternating", "crisis"} == set(labels)
+
+
+def test_a_model_with_forecasts_on_some_issues_is_compared_on_those():
+    res = sim.backtest(DEV, models="nbs", resamples=200)
+    f = res.forecasts
+    nbs = f[(f.model == "nbs") & f.error.notna()].set_index("issue")
+    comp = f[f.model == "compromise"].set_index("issue").loc[nbs.index]
+    d = res.summary()["paired_difference_from_compromise"]["nbs"]
+    assert 0 < d["n"] == len(nbs) < 222
+    assert d["mae_difference"] == pytest.approx((nbs.error - comp.error).mean())
+    assert any(line.startswith(f"nbs forecasts {d['n']} of 222 issues") for line in res.lines())

@@ -44,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "import": (
         "sim.cli.files",
         "import_cmd",
-        "Convert SOURCE (an expected-utility CSV, JSON, TOML or DEU file) into TOML scenarios.",
+        "Convert SOURCE (an expected-utility or KTAB CSV, KTAB XML, JSON, TOML or DEU file) to TOML.",
     ),
     "list": ("sim.cli.files", "list_cmd", "List the scenarios that ship with sim."),
     "models": (

@@ -73,11 +73,15 @@ def list_cmd() -> None:
     "default) or 1 for every actor (equal).",
 )
 def import_cmd(source, out, fmt, capability) -> None:
-    """Convert SOURCE (an expected-utility CSV, JSON, TOML or DEU file) into TOML scenarios.
+    """Convert SOURCE (an expected-utility or KTAB CSV, KTAB XML, JSON, TOML or DEU file) to TOML.
 
     With --out, each file starts with a comment that says sim wrote it and holds a checksum
     of the rest: sim replaces a file only if that comment is there and the checksum still
     matches (an edited or foreign file is refused), and never replaces SOURCE itself.
+
+    A KTAB file (its CSV, recognised by a first line name,description,numActors,numDims,
+    or its XML) becomes one scenario, each dimension an issue on [0, 100]; the XML's
+    model parameters are kept in [scenario] notes.
 
     A DEU file (tab-separated, one EU legislative issue a row, as the DEU III dataset)
     becomes one scenario per proposal, written as PROPOSAL.toml into the folder --out

@@ -1,4 +1,5 @@
-"""Reading scenario files (TOML, JSON, the classic expected-utility CSV) into a `Scenario`.
+"""Reading scenario files (TOML, JSON, the classic expected-utility CSV, KTAB's CSV and XML)
+into a `Scenario`.
 
 Data flows one way: file -> plain dict ("raw") -> `--set` overrides -> pydantic
 validation -> cross-reference checks -> frozen `Scenario`. Nothing here evaluates
@@ -22,12 +23,14 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_references
 from sim.scenario.errors import ScenarioError
+from sim.scenario.ktab import is_ktab_csv, ktab_csv_to_raw, ktab_xml_to_raw
 from sim.scenario.limits import MAX_ID_LENGTH
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import ID_RULE, Scenario, id_problem
 
-SUFFIXES = (".toml", ".csv", ".json")
+SUFFIXES = (".toml", ".csv", ".json", ".xml")
 MAX_BYTES = 20 * 1024 * 1024
+_KINDS = ".toml, .csv, .json or .xml"
 
 
 # ---- shipped scenarios -----------------------------------------------------------
@@ -88,7 +91,7 @@ def _read_text(path: Path) -> str:
     if path.suffix.lower() not in SUFFIXES:
         raise ScenarioError(
             source,
-            [("", f"unknown file type {path.suffix or '(none)'!r}; expected .toml, .csv or .json")],
+            [("", f"unknown file type {path.suffix or '(none)'!r}; expected {_KINDS}")],
         )
     try:
         data = path.read_bytes()
@@ -169,6 +172,10 @@ def _parse(path: Path) -> dict[str, Any]:
         if not isinstance(raw, dict):
             raise ScenarioError(str(path), [("", "expected a JSON object at the top level")])
         return raw
+    if suffix == ".xml":
+        return ktab_xml_to_raw(text, path)[0]
+    if is_ktab_csv(text):
+        return ktab_csv_to_raw(text, path)
     return csv_to_raw(text, path)
 
 
@@ -637,7 +644,8 @@ def load_scenario(
     ----------
     name_or_path
         A shipped scenario's name (see ``sim list``), or a path to a ``.toml``,
-        ``.csv`` or ``.json`` file; None loads the default NATO-Russia 2022 scenario.
+        ``.csv`` (classic or KTAB's), ``.json`` or ``.xml`` (KTAB's) file; None loads
+        the default NATO-Russia 2022 scenario.
     overrides
         Counterfactual changes applied before validation: ``["path=value", ...]``
         as on the command line, or a ``{path: value}`` dict, e.g.

@@ -17,7 +17,10 @@ them times 100).
 * ``bargains``: list over steps of a list of dicts, one per challenge made
   (``init``, ``rcvr``, ``prob``, ``gain``, ``init_pos``, ``rcvr_pos``, and the two
   other bargains KTAB computes: ``rcvr_view`` and ``compromise``);
-* ``chosen``: list over steps of, per actor, the (init, rcvr) of the bargain it took;
+* ``chosen``: list over steps of, per actor, the (init, rcvr) of the bargain it took
+  (init == rcvr for its status-quo bargain);
+* ``bargain_probs``: list over steps of, per actor, [(init, rcvr, probability)] for the
+  bargains it chose among (its status quo first, then by initiator);
 * ``ratios``: list over steps of the fractional change against the first step;
 * ``stopped``: "quiet" or "limit".
 """
@@ -650,6 +653,7 @@ def smp_run(
     history = [s0]
     bargains = []
     chosen = []
+    bargain_probs = []
     ratios = []
     stopped = "limit"
     it = 0
@@ -659,15 +663,18 @@ def smp_run(
         queues, record = cur.make_bargains()
         new_pos = []
         took = []
+        probs = []
         for k in range(cur.n):
-            p_k, b_k, _ = cur.choose(k, queues[k], rng)
+            p_k, b_k, pce_k = cur.choose(k, queues[k], rng)
             new_pos.append(p_k)
             took.append(b_k)
+            probs.append([(b["init"], b["rcvr"], q) for b, q in zip(queues[k], pce_k, strict=True)])
         nxt = _State(model, new_pos)
         nxt.set_utils()
         history.append(nxt)
         bargains.append(record)
         chosen.append(took)
+        bargain_probs.append(probs)
         d01 = state_dist(history[0], history[1]) + min_sig_delta
         dxy = state_dist(history[it], history[it - 1])
         ratio = dxy / d01
@@ -683,6 +690,7 @@ def smp_run(
         "risk": [s.nra for s in history],
         "bargains": bargains,
         "chosen": chosen,
+        "bargain_probs": bargain_probs,
         "ratios": ratios,
         "stopped": stopped,
     }

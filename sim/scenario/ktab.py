@@ -488,7 +488,7 @@ def ktab_csv_to_raw(text: str, path: str | Path) -> dict[str, Any]:
             problems.append(
                 (
                     f"line {line_no}, Power",
-                    f"expected a power above 0 and at most {MAX_CSV_POWER:g}, got {cells[2]}",
+                    f"expected a power above 0 and at most {MAX_CSV_POWER:,.0f}, got {cells[2]}",
                 )
             )
             bad = True

@@ -322,3 +322,59 @@ def test_options_run_and_give_distributions(scenario):
                     reps.append(i)
             assert abs(sum(probs[r] for r in reps) - 1.0) < 1e-9, opts
             assert all(0.0 <= q <= 1.0 for q in probs), opts
+
+
+# KTAB's examples/smp/doc/20170530_ref-smpExample.txt: 5 actors, 3 dimensions, run with
+# VotingRule PropCbc, PCEModel MarkovIncentive and Stochastic transitions (and an ideal-
+# accommodation matrix that only acts from state 1 on). State 0 and the challenges and
+# bargains of step 1 come before any random draw; these values are copied from that log.
+EXAMPLE_CAP = [117.7, 93.2, 61.4, 135.4, 63.8]
+EXAMPLE_POS = [
+    [52.8, 39.8, 39.6],
+    [15.9, 61.4, 72.0],
+    [61.1, 86.5, 44.5],
+    [26.3, 16.5, 15.9],
+    [73.3, 61.1, 26.3],
+]
+EXAMPLE_SAL = [
+    [32.3, 22.4, 13.4],
+    [25.2, 34.5, 26.5],
+    [28.8, 28.6, 18.2],
+    [15.6, 42.0, 14.3],
+    [39.7, 19.9, 15.8],
+]
+EXAMPLE_PROB0 = [0.3154, 0.1668, 0.1082, 0.2216, 0.1880]
+EXAMPLE_RISK0 = [1.000, -0.387, -0.500, -0.001, -0.298]
+EXAMPLE_STEP1 = {  # (init, rcvr): (prob, gain, init adopts, rcvr adopts), 0-100
+    (4, 2): (0.5467, 0.0632, [70.06, 76.00, 34.98], [70.06, 76.01, 34.98]),
+    (3, 2): (0.7837, 0.4318, [33.48, 18.89, 19.04], [33.48, 18.89, 19.04]),
+    (2, 0): (0.4396, 0.0975, [55.53, 63.19, 42.21], [55.53, 63.19, 42.21]),
+    (1, 2): (0.7180, 0.2315, [23.48, 63.81, 70.13], [23.48, 63.81, 70.13]),
+    (0, 4): (0.5257, 0.0115, [64.11, 48.13, 32.54], [64.11, 48.13, 32.54]),
+}
+
+
+def test_propcbc_markov_incentive_first_state_and_step():
+    """Under PropCbc votes and the MarkovIncentive PCE, state 0's winning probabilities
+    and risk attitudes and step 1's challenges and bargains match KTAB's smpExample log."""
+    res = smp_run(
+        EXAMPLE_CAP,
+        EXAMPLE_POS,
+        EXAMPLE_SAL,
+        max_iter=1,
+        voting_rule="PropCbc",
+        pce="MarkovIncentive",
+        state_transitions="Stochastic",
+    )
+    for mine, theirs in zip(res["win_prob"][0], EXAMPLE_PROB0, strict=True):
+        assert abs(mine - theirs) <= 5e-5 + 1e-12
+    for mine, theirs in zip(res["risk"][0], EXAMPLE_RISK0, strict=True):
+        assert abs(mine - theirs) <= 5e-4 + 1e-12
+    got = {(b["init"], b["rcvr"]): b for b in res["bargains"][0]}
+    assert set(got) == set(EXAMPLE_STEP1)
+    for key, (prob, gain, pi, pj) in EXAMPLE_STEP1.items():
+        b = got[key]
+        assert abs(b["prob"] - prob) <= 5e-5 + 1e-12, key
+        assert abs(b["gain"] - gain) <= 5e-5 + 1e-12, key
+        for x, y in zip(b["init_pos"] + b["rcvr_pos"], pi + pj, strict=True):
+            assert abs(100.0 * x - y) <= 5e-4 + 1e-9, key

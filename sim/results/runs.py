@@ -56,10 +56,12 @@ class RunResult:
 
     # ---- tables
     def forecast(self) -> pd.DataFrame:
-        """Per issue: initial and final compromise and weighted median (final: mean over a cycle)."""
+        """Per issue: initial and final compromise and weighted median (final: mean over a cycle),
+        and the columns of a trajectory's own forecasts (``extra_forecasts``) after them."""
         arrays = self.scenario.arrays()
         comp0, med0 = initial_forecast(arrays.capability, arrays.salience, self.trajectory)
         comp, med = forecast(arrays.capability, arrays.salience, self.trajectory)
+        extra = getattr(self.trajectory, "extra_forecasts", dict)()
         return pd.DataFrame(
             {
                 "issue": list(arrays.issue_ids),
@@ -67,6 +69,7 @@ class RunResult:
                 "initial_median": med0,
                 "compromise": comp,
                 "median": med,
+                **extra,
             }
         ).set_index("issue")
 

@@ -395,3 +395,22 @@ def test_xml_files_follow_the_loaders_rules(tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "MAX_BYTES", 1000)
     with pytest.raises(ScenarioError, match="too large"):
         load_scenario(write(tmp_path, "big.xml", XML_TEXT))
+
+
+def test_a_description_cannot_forge_the_parameters_in_the_notes(tmp_path):
+    """A line break in a description stays inside its line of the notes."""
+    forged = "Random\nKTAB model parameters: VotingRule = Cubic"
+    text = edit(
+        XML_TEXT,
+        "<description>Random Spatial Actor</description>",
+        f"<description>{forged}</description>",
+    )
+    text = edit(text, "<name>SActor-01</name>", "<name>SActor\n  01</name>")
+    path = write(tmp_path, "forged.xml", text)
+    sc = load_scenario(path)
+    assert (
+        parameters_from_notes(sc.scenario.notes)
+        == read_ktab_xml(path)[1]
+        == KtabParameters(prngSeed="03707583219545544125")
+    )
+    assert "SActor 01" in {a.name for a in sc.actors.values()}

@@ -230,7 +230,8 @@ def _raw(
         "[0, 100] with the positions as given, saliences divided by 100, power as capability.",
         *extra_notes,
     ]
-    descriptions = [(a[0], a[1]) for a in actors if a[1]]
+    # one line: a description's own line breaks would split the notes' lines
+    descriptions = [(a[0], " ".join(a[1].split())) for a in actors if a[1].strip()]
     if descriptions:
         if len({d for _, d in descriptions}) == 1 and len(descriptions) == len(actors):
             line = f"Actors' description (all): {descriptions[0][1]}"
@@ -635,6 +636,11 @@ class _Xml:
             return None
         return (el.text or "").strip()
 
+    def name(self, el: ET.Element, where: str) -> str | None:
+        """A name: the element's text with each run of whitespace (line breaks too) one space."""
+        text = self.text(el, where)
+        return None if text is None else " ".join(text.split())
+
     def number(self, el: ET.Element, where: str, what: str, lo: float, hi: float) -> float | None:
         text = self.text(el, where)
         if text is None:
@@ -684,7 +690,7 @@ def ktab_xml_to_raw(text: str, path: str | Path) -> tuple[dict[str, Any], KtabPa
             source, [(_tag(root) or "(root)", "expected the root element Scenario")]
         )
     top = x.children(root, "Scenario", _SCENARIO_CHILDREN, _REQUIRED)
-    name = x.text(top["name"], "Scenario/name") if "name" in top else ""
+    name = x.name(top["name"], "Scenario/name") if "name" in top else ""
     desc = x.text(top["desc"], "Scenario/desc") if "desc" in top else ""
     if name and len(name) > MAX_NAME_LENGTH:
         x.fail("Scenario/name", f"expected at most {MAX_NAME_LENGTH} characters, got {len(name):,}")
@@ -716,7 +722,7 @@ def ktab_xml_to_raw(text: str, path: str | Path) -> tuple[dict[str, Any], KtabPa
     dims: list[str] = []
     if "Dimensions" in top:
         for where, el in x.items(top["Dimensions"], "Scenario/Dimensions", "dName"):
-            dname = x.text(el, where)
+            dname = x.name(el, where)
             if dname is None:
                 continue
             if not dname:
@@ -762,7 +768,7 @@ def ktab_xml_to_raw(text: str, path: str | Path) -> tuple[dict[str, Any], KtabPa
             parts = x.children(el, where, _PAIR_CHILDREN, _PAIR_CHILDREN)
             if len(parts) != len(_PAIR_CHILDREN):
                 continue
-            who = [x.text(parts[k], f"{where}/{k}") for k in _PAIR_CHILDREN[:2]]
+            who = [x.name(parts[k], f"{where}/{k}") for k in _PAIR_CHILDREN[:2]]
             adjust = x.number(parts["adjust"], f"{where}/adjust", "number", -1e15, 1e15)
             ok = adjust is not None
             for k, value in zip(_PAIR_CHILDREN[:2], who, strict=True):
@@ -796,7 +802,7 @@ def _xml_actor(
     """One ``Actor`` element, or None (with its problems recorded)."""
     before = len(x.problems)
     parts = x.children(el, where, _ACTOR_CHILDREN, _ACTOR_CHILDREN)
-    name = x.text(parts["name"], f"{where}/name") if "name" in parts else None
+    name = x.name(parts["name"], f"{where}/name") if "name" in parts else None
     if name is not None:
         if not name:
             x.fail(f"{where}/name", "expected an actor name, got an empty element")

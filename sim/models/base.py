@@ -218,6 +218,16 @@ class Model:
         """The round limit an ensemble records (0 for models without rounds)."""
         return self.rounds_for(scenario, rounds) if self.moves else 0
 
+    # ---- a run's own tables and summary entries ------------------------------------
+    def table(self, result, name: str):
+        """A run's table named in :meth:`outputs` that `RunResult` does not hold itself
+        (a DataFrame)."""
+        raise KeyError(f"model {self.name} has no table {name!r}")
+
+    def run_extra(self, result) -> dict:
+        """Entries a run's ``summary.json`` adds for this model (strict JSON)."""
+        return {}
+
     # ---- point forecasts, for backtests --------------------------------------------
     forecast_kinds: ClassVar[tuple[str, ...]] = ()
     """The point forecasts the model gives on each issue (empty: none). A backtest names a

@@ -193,6 +193,7 @@ class RunResult:
             "overrides": list(self.overrides),
             "actors": list(self.scenario.actor_ids),
             "issues": list(self.scenario.issue_ids),
+            **self.spec.run_extra(self),
             "sim_version": __version__,
         }
 
@@ -215,7 +216,8 @@ class RunResult:
         figure_options = {"focus": focus or self.scenario.actor_ids[0]}
         for kind, name, what, *takes in self.spec.outputs(self):
             if kind == "table":
-                out.append((name, getattr(self, what)()))
+                table = getattr(self, what, None)
+                out.append((name, table() if table is not None else self.spec.table(self, what)))
             else:
                 wanted = {k: figure_options[k] for k in (takes[0] if takes else ())}
                 out.append((name, Figure(what, wanted)))

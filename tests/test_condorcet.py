@@ -304,3 +304,27 @@ def test_backtest_scores_condorcet(tmp_path, capsys):
     assert "condorcet.mean" in text and "condorcet.mode" in text
     summary = json.loads((out / "summary.json").read_text())
     assert "condorcet.mean" in json.dumps(summary)
+
+
+def test_a_run_writes_the_election_and_its_forecasts_follow_from_it(tmp_path):
+    """election.csv holds each position's probability of winning; summary.json's forecasts
+    are the probability-weighted position and the most likely one."""
+    import json
+
+    import pandas as pd
+
+    from sim.cli import main
+
+    out = tmp_path / "run"
+    assert main(["run", "--model", "condorcet", "--out", str(out)]) == 0
+    election = pd.read_csv(out / "election.csv")
+    summary = json.loads((out / "summary.json").read_text())["election"]
+    for iid, rows in election.groupby("issue", sort=False):
+        distinct = rows.drop_duplicates("position")  # actors at one position share it
+        assert distinct.probability.sum() == pytest.approx(1.0, abs=1e-9)
+        mean = float((distinct.position * distinct.probability).sum())
+        mode = float(distinct.position.iloc[int(distinct.probability.to_numpy().argmax())])
+        assert summary["forecast"][iid]["mean"] == pytest.approx(mean, rel=1e-9)
+        assert summary["forecast"][iid]["mode"] == mode
+        got = summary["probability"][iid]
+        assert [got[a] for a in rows.actor] == pytest.approx(list(rows.probability), rel=1e-15)

@@ -21,6 +21,7 @@ import html
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from sim.kernels.pce import PCE_NAMES, RISK_NAMES, RULE_NAMES, VICTORY_NAMES, elections
 from sim.models.base import KERNEL_LOCK, distribution_stats, parameter
@@ -205,6 +206,47 @@ class Condorcet(Static):
         return out
 
     # ---- views
+    def run_extra(self, result) -> dict:
+        """``summary.json``'s ``election``: the parameters, and per issue the forecasts and
+        each actor's probability that its position wins."""
+        t = result.trajectory
+        names = [f.name for f in dataclasses.fields(Params)]
+        actors = result.scenario.actor_ids
+        return {
+            "election": {
+                "parameters": dict(zip(names, t.settings, strict=False)),
+                "forecast": {
+                    iid: {"mean": float(t.mean[k]), "mode": float(t.mode[k])}
+                    for k, iid in enumerate(result.scenario.issue_ids)
+                },
+                "probability": {
+                    iid: {a: float(t.probability[k, j]) for j, a in enumerate(actors)}
+                    for k, iid in enumerate(result.scenario.issue_ids)
+                },
+            }
+        }
+
+    def table(self, result, name: str):
+        """``election.csv``: ``issue,actor,position,probability`` (each actor's position and
+        its probability of winning the issue's election)."""
+        if name != "election":
+            return super().table(result, name)
+        t = result.trajectory
+        sc = result.scenario
+        m, n = t.probability.shape
+        return pd.DataFrame(
+            {
+                "issue": np.repeat(np.array(sc.issue_ids, dtype=object), n),
+                "actor": np.tile(np.array(sc.actor_ids, dtype=object), m),
+                "position": t.positions[0].reshape(-1),
+                "probability": t.probability.reshape(-1),
+            }
+        )
+
+    def outputs(self, result) -> list:
+        """Beside ``rounds.csv`` and ``summary.json``: ``election.csv`` and the positions."""
+        return [("table", "election.csv", "election"), *super().outputs(result)]
+
     def lines(self, result) -> list[str]:
         """The baselines of the positions and the election's two forecasts per issue."""
         t = result.trajectory

@@ -207,19 +207,20 @@ class RunResult:
         return MODELS[self.model]
 
     # ---- files
-    def outputs(self, focus: str | None = None) -> list:
+    def outputs(self, focus: str | None = None, **figure) -> list:
         """The files of the run (see `sim.save`): ``rounds.csv``, ``summary.json`` and the
         model's tables and figures (for the expected-utility model ``events.csv``,
         ``positions.png`` and ``quadrant.png`` from ``focus``'s view, the first actor's by
         default)."""
         out = [("rounds.csv", self.trajectories()), ("summary.json", self.summary())]
-        figure_options = {"focus": focus or self.scenario.actor_ids[0]}
+        figure_options = {"focus": focus or self.scenario.actor_ids[0], **figure}
         for kind, name, what, *takes in self.spec.outputs(self):
             if kind == "table":
                 table = getattr(self, what, None)
                 out.append((name, table() if table is not None else self.spec.table(self, what)))
             else:
-                wanted = {k: figure_options[k] for k in (takes[0] if takes else ())}
+                taken = takes[0] if takes else ()
+                wanted = {k: figure_options[k] for k in taken if k in figure_options}
                 out.append((name, Figure(what, wanted)))
         return out
 

@@ -212,15 +212,17 @@ class Bloc(_Strict):
     reason: Annotated[dict[Id, Text], _freeze] = Field(default_factory=FrozenDict)
 
 
-MODEL_KINDS = ("eum", "compromise", "median", "nbs", "alternating", "crisis", "condorcet")
+MODEL_KINDS = (
+    "eum", "compromise", "median", "nbs", "alternating", "crisis", "condorcet", "smp",
+)  # fmt: skip
 
 
 class ModelSection(_Strict):
     """The `[model]` table: which model `sim run` uses and its parameters."""
 
-    kind: Literal["eum", "compromise", "median", "nbs", "alternating", "crisis", "condorcet"] = (
-        "eum"
-    )
+    kind: Literal[
+        "eum", "compromise", "median", "nbs", "alternating", "crisis", "condorcet", "smp"
+    ] = "eum"  # fmt: skip
     rounds: Annotated[int, Strict(), Field(ge=0, le=limits.MAX_ROUNDS)] = 30
     Q: Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 1.0
     T: Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 1.0

@@ -347,12 +347,11 @@ def test_default_models_are_those_that_forecast_the_data():
     from sim.backtesting import default_variants, load_dataset
 
     deu = [v.label for v in default_variants(load_dataset(DEV).cases)]
-    assert deu == ["eum", "compromise", "median", "nbs", "condorcet"]  # no parties: no alternating
+    assert deu == ["eum", "compromise", "median", "nbs", "condorcet", "smp"]  # no alternating
     cases = load_dataset(ROOT / "scenarios").cases
     labels = [v.label for v in default_variants(cases)]
-    assert {"eum", "compromise", "median", "nbs", "alternating", "crisis", "condorcet"} == set(
-        labels
-    )
+    kinds = {"eum", "compromise", "median", "nbs", "alternating", "crisis", "condorcet", "smp"}
+    assert kinds == set(labels)
 
 
 def test_a_model_with_forecasts_on_some_issues_is_compared_on_those():

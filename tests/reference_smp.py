@@ -527,6 +527,7 @@ class _State:
             else:
                 raise ValueError(f"unknown bargain model {m.bargain_model!r}")
             for pi_, pj_ in used:
+                pi_, pj_ = m.clip(i, pi_), m.clip(j, pj_)
                 b = {"init": i, "rcvr": j, "init_pos": pi_, "rcvr_pos": pj_}
                 queues[i].append(b)
                 queues[j].append(b)
@@ -586,11 +587,19 @@ def state_dist(s1, s2):
 
 
 class _Model:
-    def __init__(self, cap, sal, opts):
+    def __init__(self, cap, sal, opts, lo=None, hi=None):
         self.cap = cap
         self.sal = sal
+        self.lo = lo
+        self.hi = hi
         for key, val in opts.items():
             setattr(self, key, val)
+
+    def clip(self, i, p):
+        """Position p clipped into actor i's red lines (none: p itself)."""
+        if self.lo is None:
+            return p
+        return [min(max(x, a), b) for x, a, b in zip(p, self.lo[i], self.hi[i], strict=True)]
 
 
 _DEFAULTS = {
@@ -627,13 +636,17 @@ def smp_run(
     min_delta_ratio=0.02,
     min_sig_delta=1e-4,
     seed=0,
+    lo=None,
+    hi=None,
     **options,
 ):
     """Run KTAB's SMP (SMPModel::configExec / Model::run) and return its history.
 
     ``capability``: n; ``positions`` and ``saliences``: n x d on 0-100. ``options`` are
     the names of ``_DEFAULTS`` (KTAB's defaults). ``seed`` only feeds the stochastic
-    state transition (numpy's generator, not KTAB's mt19937_64 stream).
+    state transition (numpy's generator, not KTAB's mt19937_64 stream). ``lo``, ``hi``
+    (n x d, 0-100, optional): red lines; the initial positions and the bargains offered
+    are clipped into them (sim's own addition; KTAB has none).
     """
     opts = dict(_DEFAULTS)
     for key, val in options.items():
@@ -645,7 +658,15 @@ def smp_run(
     cap = [float(x) for x in np.asarray(capability, dtype=float).ravel()]
     pos = [[float(x) / 100.0 for x in row] for row in np.asarray(positions, dtype=float)]
     sal = [[float(x) / 100.0 for x in row] for row in np.asarray(saliences, dtype=float)]
-    model = _Model(cap, sal, opts)
+    bounds = [None, None]
+    if lo is not None or hi is not None:
+        n, d = len(pos), len(pos[0])
+        bounds = [
+            [[float(x) / 100.0 for x in row] for row in np.broadcast_to(b, (n, d))]
+            for b in (0.0 if lo is None else lo, 100.0 if hi is None else hi)
+        ]
+    model = _Model(cap, sal, opts, *bounds)
+    pos = [model.clip(i, p) for i, p in enumerate(pos)]
     rng = np.random.default_rng(seed)
 
     s0 = _State(model, pos)

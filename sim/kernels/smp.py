@@ -3,8 +3,23 @@
 docs/smp.md specifies the model step by step. Positions, saliences and red lines are on
 [0, 1]; capabilities are used as given.
 
-This first version computes the run in plain Python (a port of the project's reference,
-``tests/reference_smp.py``); the numba kernel replaces it behind the same API.
+Layout, low to high (every function from :func:`distance` up is a numba kernel; option
+codes are int64, see :func:`encode_options`):
+
+* one state: :func:`state_utilities` (KTAB's ``setAllAUtil``: distances, inferred risk
+  attitudes, every actor's estimate of every utility) and :func:`win_probabilities`;
+* each actor's decisions, functions of the state arrays and the actor's index: its
+  challenge (:func:`best_challenge`, from :func:`challenge_estimate`), its vote as a
+  third party in another's challenge (:func:`third_party_vote`), the bargains it offers
+  (:func:`propose`) and its choice among the bargains offered to it (:func:`choose`);
+* :func:`run`, one whole run (arrays in, arrays out, per-state buffers preallocated to
+  ``max_states + 1``), and :func:`run_batch`, R runs of one shape in parallel;
+* :func:`simulate`, the Python entry point: checks, pre-draws the stochastic uniforms,
+  calls :func:`run` and returns an :class:`SmpRun`.
+
+Stochastic transitions read uniforms drawn beforehand (one per actor and step), so a run
+never depends on threads. The Condorcet elections are :mod:`sim.kernels.pce`'s.
+tests/reference_smp.py is the plain-Python reference the kernels are held to.
 """
 
 from __future__ import annotations
@@ -13,6 +28,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from sim.kernels import jit, jit_parallel, pce, prange
 
 OPTIONS: dict[str, tuple[str, ...]] = {
     "victory": ("Linear", "Square", "Quartic", "Octic", "Binary"),
@@ -35,18 +52,6 @@ MIN_STATES = 2
 """The stopping rule applies from this step on (KTAB's ``minIter``)."""
 MIN_SIG_DELTA = 1e-4
 """Added to the first step's change in the fractional change (KTAB's ``minSigDelta``)."""
-
-_REF_NAMES = {
-    "victory": "vpm",
-    "vote_rule": "voting_rule",
-    "pce": "pce",
-    "transitions": "state_transitions",
-    "big_r_range": "big_r_range",
-    "big_r_adjust": "big_r_adjust",
-    "third_party": "third_party_commit",
-    "intervec": "inter_vec_brgn",
-    "bargain_model": "bargain_model",
-}
 
 
 @dataclass(frozen=True)
@@ -73,599 +78,577 @@ class SmpRun:
     status quo."""
 
 
-# ---- the plain-Python port
+# option codes: the position of each option in ``opts`` (int64); the values of
+# victory, vote_rule, pce and big_r_range are sim.kernels.pce's codes, the others the
+# position of the value in OPTIONS
+O_VICTORY = 0
+O_RULE = 1
+O_PCE = 2
+O_TRANSITIONS = 3
+O_RANGE = 4
+O_ADJUST = 5
+O_THIRD = 6
+O_INTERVEC = 7
+O_BARGAIN = 8
+_ORDER = (
+    "victory", "vote_rule", "pce", "transitions", "big_r_range", "big_r_adjust",
+    "third_party", "intervec", "bargain_model",
+)  # fmt: skip
+_CODES = {
+    "victory": pce.VICTORY_NAMES,
+    "vote_rule": pce.RULE_NAMES,
+    "pce": pce.PCE_NAMES,
+    "big_r_range": pce.RISK_NAMES,
+}
 
-VOTING_RULES = ("Binary", "PropBin", "Prop", "PropCbc", "Cubic", "ASymProsp")
-VICT_PROB_MODELS = ("Linear", "Square", "Quartic", "Octic", "Binary")
-PCE_MODELS = ("Conditional", "MarkovIncentive", "MarkovUniform")
-STATE_TRANSITIONS = ("Deterministic", "Stochastic")
-BIG_R_RANGES = ("Min", "Mid", "Max")
-BIG_R_ADJUSTS = ("None", "OneThird", "Half", "TwoThirds", "Full")
-THIRD_PARTY_COMMITS = ("NoCommit", "SemiCommit", "FullCommit")
-INTER_VEC_BRGNS = ("S1P1", "S2P2", "S2PMax")
-BARGAIN_MODELS = ("InitOnlyInterp", "InitRcvrInterp", "PWCompInterp")
+STOCHASTIC = 1
+ADJUST_ONE_THIRD, ADJUST_NONE, ADJUST_HALF, ADJUST_TWO_THIRDS, ADJUST_FULL = 0, 1, 2, 3, 4
+SEMI_COMMIT, NO_COMMIT, FULL_COMMIT = 0, 1, 2
+S2P2, S1P1, S2PMAX = 0, 1, 2
+INIT_ONLY, INIT_RCVR, PW_COMP = 0, 1, 2
 
-POS_TOL = 1e-3  # SMPModel::posTol: positions closer than this (Euclidean, 0-1) are equal
-MIN_SIG_EDU = 1e-5  # SMPState::bestChallenge: smallest expected gain worth a challenge
+STOP_LIMIT = 0
+STOP_CONVERGED = 1
+STOP_NAMES = ("limit", "converged")
+"""How a run stopped, by code."""
 
-
-# ----------------------------------------------------------------- kmodel.cpp
-
-
-def vote(rule, w, u_i, u_j):
-    """Model::vote: actor of weight w voting between options of utility u_i and u_j."""
-    if w <= 0.0:
-        raise ValueError("voting weight must be positive")
-    du = u_i - u_j
-    r_bin = max(-1.0, min(1.0, du / 1e-8))
-    if rule == "Binary":
-        return w * r_bin
-    if rule == "PropBin":
-        return w * (0.8 * du + 0.2 * r_bin)
-    if rule == "Prop":
-        return w * du
-    if rule == "PropCbc":
-        return w * (0.5 * du + 0.5 * du * du * du)
-    if rule == "Cubic":
-        return w * du * du * du
-    if rule == "ASymProsp":
-        if du < 0.0:
-            return w * du
-        if du > 0.0:
-            return 2.0 * w * du / 3.0
-        return 0.0
-    raise ValueError(f"unknown voting rule {rule!r}")
+MIN_SIG_EDU = 1e-5
+"""The smallest expected gain worth a challenge (KTAB's ``bestChallenge``)."""
+MIN_CONTRIB = 1e-10
+"""Each side's starting strength in a challenge (KTAB's ``probEduChlg``)."""
+MIN_WEIGHT = 1e-6
+"""The tilt of each side of a bargain toward its own position (``interpolateBrgn``)."""
 
 
-def vict_prob_pair(model, s1, s2):
-    """Model::vProb(vpm, s1, s2): probability that strength s1 beats s2, and the reverse."""
-    if model == "Linear":
-        x1, x2 = s1, s2
-    elif model == "Square":
-        x1, x2 = s1 * s1, s2 * s2
-    elif model == "Quartic":
-        x1, x2 = (s1 * s1) * (s1 * s1), (s2 * s2) * (s2 * s2)
-    elif model == "Octic":
-        q1, q2 = (s1 * s1) * (s1 * s1), (s2 * s2) * (s2 * s2)
-        x1, x2 = q1 * q1, q2 * q2
-    elif model == "Binary":
-        thresh = 1.10
-        if s1 >= thresh * s2:
-            x1, x2 = 1.0, 1e-6
-        elif s2 >= thresh * s1:
-            x1, x2 = 1e-6, 1.0
-        else:
-            r12 = s1 / (s1 + s2)
-            p12 = (r12 * (thresh + 1.0) - 1.0) / (thresh - 1.0)
-            x1, x2 = p12, 1.0 - p12
-    else:
-        raise ValueError(f"unknown victory-probability model {model!r}")
-    return x1 / (x1 + x2), x2 / (x1 + x2)
+def encode_options(options=None) -> np.ndarray:
+    """The int64 codes (``opts``) of ``options`` ({name: value} over :data:`OPTIONS`,
+    missing: the default), in the order of the ``O_*`` constants."""
+    opts = check_options(options)
+    out = np.empty(len(_ORDER), dtype=np.int64)
+    for k, name in enumerate(_ORDER):
+        names = _CODES.get(name, OPTIONS[name])
+        out[k] = names.index(opts[name])
+    return out
 
 
-def vict_prob_matrix(model, c):
-    """Model::vProb(vpm, C): p[i][j] = probability option i beats option j."""
-    n = len(c)
-    p = [[0.0] * n for _ in range(n)]
-    for i in range(n):
-        for j in range(i):
-            p[i][j], p[j][i] = vict_prob_pair(model, c[i][j], c[j][i])
-        p[i][i] = 0.5
-    return p
+# ----------------------------------------------------------------- one state
 
 
-def coalitions(vfn, n_act, n_opt):
-    """Model::coalitions: c[i][j] = 1e-8 + sum of the positive votes for i over j."""
-    c = [[0.0] * n_opt for _ in range(n_opt)]
-    for i in range(n_opt):
-        for j in range(i):
-            cij = 1e-8
-            cji = 1e-8
-            for k in range(n_act):
-                v = vfn(k, i, j)
-                if v > 0:
-                    cij += v
-                if v < 0:
-                    cji -= v
-            c[i][j] = cij
-            c[j][i] = cji
-        c[i][i] = 1e-8
-    return c
-
-
-def cond_pce(pv):
-    """Model::condPCE: p_i proportional to the product over j of P[i > j]."""
-    n = len(pv)
-    p = []
-    for i in range(n):
-        pi = 1.0
-        for j in range(n):
-            pi *= pv[i][j]
-        p.append(pi)
-    total = sum(p)
-    return [x / total for x in p]
-
-
-def markov_uniform_pce(pv):
-    """Model::markovUniformPCE: fixed point of q_i = sum_j P[i>j](p_i + p_j) / n."""
-    n = len(pv)
-    p = [1.0 / n] * n
-    change = 1.0
-    it = 0
-    while change > 1e-6:
-        q = []
-        change = 0.0
-        for i in range(n):
-            s = 0.0
-            for j in range(n):
-                s += pv[i][j] * (p[i] + p[j])
-            q.append(s / n)
-            change = max(change, abs(q[i] - p[i]))
-        p = [(a + b) / 2.0 for a, b in zip(p, q, strict=True)]
-        it += 1
-    if it >= 1000:
-        raise RuntimeError("markovUniformPCE did not converge in 1000 iterations")
-    return p
-
-
-def markov_incentive_pce(c, vpm):
-    """Model::markovIncentivePCE: challenges in proportion to incentive c_ij P[i>j]."""
-    n = len(c)
-    pv = vict_prob_matrix(vpm, c)
-    inc = [[c[i][j] * pv[i][j] + (1e-10 if i == j else 0.0) for j in range(n)] for i in range(n)]
-    col = [sum(inc[k][j] for k in range(n)) for j in range(n)]
-    chlg = [[inc[i][j] / col[j] for j in range(n)] for i in range(n)]
-    p = [1.0 / n] * n
-    change = 1.0
-    it = 0
-    while change > 1e-8:
-        ct = [[p[i] * chlg[j][i] for j in range(n)] for i in range(n)]
-        q = []
-        change = 0.0
-        for i in range(n):
-            qi = 0.0
-            for j in range(n):
-                qi += pv[i][j] * (ct[i][j] + ct[j][i])
-            q.append(qi)
-            change = max(change, abs(qi - p[i]))
-        p = [(a + b) / 2.0 for a, b in zip(p, q, strict=True)]
-        it += 1
-    if it >= 1000:
-        raise RuntimeError("markovIncentivePCE did not converge in 1000 iterations")
-    return p
-
-
-def prob_ce2(pce, vpm, c):
-    """Model::probCE2: (probability of each option, victory-probability matrix)."""
-    pv = vict_prob_matrix(vpm, c)
-    if pce == "Conditional":
-        p = cond_pce(pv)
-    elif pce == "MarkovIncentive":
-        p = markov_incentive_pce(c, vpm)
-    elif pce == "MarkovUniform":
-        p = markov_uniform_pce(pv)
-    else:
-        raise ValueError(f"unknown PCE model {pce!r}")
-    return p, pv
-
-
-def scalar_pce(w, u, rule, vpm, pce):
-    """Model::scalarPCE: w[k] actor strengths, u[k][m] utility to actor k of option m."""
-    n_act = len(u)
-    n_opt = len(u[0])
-
-    def vfn(k, i, j):
-        return vote(rule, w[k], u[k][i], u[k][j])
-
-    c = coalitions(vfn, n_act, n_opt)
-    p, _ = prob_ce2(pce, vpm, c)
-    return p
-
-
-def big_r_from_prob(p, rng):
-    """Model::bigRfromProb: risk attitudes from the risk-neutral option probabilities."""
-    p_min = min(1.0, *p)
-    p_max = max(0.0, *p)
-    if rng == "Min":
-        return [(x - p_min) / (p_max - p_min) for x in p]
-    if rng == "Mid":
-        return [(3 * x - (p_max + 2 * p_min)) / (2 * (p_max - p_min)) for x in p]
-    if rng == "Max":
-        return [(2 * x - (p_max + p_min)) / (p_max - p_min) for x in p]
-    raise ValueError(f"unknown BigRRange {rng!r}")
-
-
-def est_nra(rh, ri, adjust):
-    """Model::estNRA: h's estimate of i's risk attitude."""
-    if adjust == "Full":
-        return ri
-    if adjust == "TwoThirds":
-        return (rh + 2.0 * ri) / 3.0
-    if adjust == "Half":
-        return (rh + ri) / 2
-    if adjust == "OneThird":
-        return (2.0 * rh + ri) / 3.0
-    if adjust == "None":
-        return rh
-    raise ValueError(f"unknown BigRAdjust {adjust!r}")
-
-
-def vprob_little(rule, wn, uni, unj, contrib_i, contrib_j):
-    """Actor::vProbLittle: P[i > j] in the little contest of i, j and third party n."""
-    cn = vote(rule, wn, uni, unj)
-    cni = contrib_i + cn if cn > 0 else contrib_i
-    cnj = contrib_j - cn if cn < 0 else contrib_j
-    return cni / (cni + cnj)
-
-
-def third_party_vote_su(wk, rule, commit, pik, pjk, uki, ukj, ukk):
-    """Actor::thirdPartyVoteSU: third party k's vote for i over j (sum of utilities)."""
-    if commit == "FullCommit":
-        u_ik_def_j = uki + uki + uki
-        u_j_def_ik = ukj + ukj + ukj
-        u_i_def_jk = uki + uki + uki
-        u_jk_def_i = ukj + ukj + ukj
-    elif commit == "SemiCommit":
-        u_ik_def_j = uki + uki + ukk
-        u_j_def_ik = ukj + ukj + ukj
-        u_i_def_jk = uki + uki + uki
-        u_jk_def_i = ukj + ukj + ukk
-    elif commit == "NoCommit":
-        u_ik_def_j = uki + uki + ukk
-        u_j_def_ik = ukj + ukj + ukk
-        u_i_def_jk = uki + uki + ukk
-        u_jk_def_i = ukj + ukj + ukk
-    else:
-        raise ValueError(f"unknown ThirdPartyCommit {commit!r}")
-    u_ik_j = pik * u_ik_def_j + pjk * u_j_def_ik
-    u_i_jk = pik * u_i_def_jk + pjk * u_jk_def_i
-    return vote(rule, wk, u_ik_j, u_i_jk)
-
-
-# ----------------------------------------------------------------- smp.cpp
-
-
-def bs_util(sd, r):
-    """SMPModel::bsUtil: utility of a (salience-weighted) distance sd for risk attitude r."""
-    if sd < 0:
-        raise ValueError("distance must be non-negative")
-    if sd <= 1:
-        return (1 - sd) * (1 + sd * r)
-    return (1 - sd) * (1 + r)
-
-
-def bv_diff(diff, sal):
-    """SMPModel::bvDiff: sqrt(sum (d_k s_k)^2 / sum s_k^2)."""
+@jit
+def distance(ideal, y, sal):
+    """Salience-weighted distance from ``ideal`` to ``y`` (KTAB's ``bvDiff``), on [0, 1]."""
     ds = 0.0
     ss = 0.0
-    for d, s in zip(diff, sal, strict=True):
-        ds += (d * s) * (d * s)
-        ss += s * s
+    for k in range(ideal.shape[0]):
+        dk = (ideal[k] - y[k]) * sal[k]
+        ds += dk * dk
+        ss += sal[k] * sal[k]
     return math.sqrt(ds / ss)
 
 
-def norm(v):
-    """KBase::norm: Euclidean norm."""
-    return math.sqrt(sum(x * x for x in v))
+@jit
+def estimated_risk(adjust, rh, ri):
+    """h's estimate of i's risk attitude (KTAB's ``estNRA``)."""
+    if adjust == ADJUST_FULL:
+        return ri
+    if adjust == ADJUST_TWO_THIRDS:
+        return (rh + 2.0 * ri) / 3.0
+    if adjust == ADJUST_HALF:
+        return (rh + ri) / 2.0
+    if adjust == ADJUST_ONE_THIRD:
+        return (2.0 * rh + ri) / 3.0
+    return rh
 
 
-def sub(a, b):
-    return [x - y for x, y in zip(a, b, strict=True)]
+@jit
+def state_utilities(opts, cap, sal, pos, vdiff, autil, risk):
+    """KTAB's ``setAllAUtil``: ``vdiff[i, j]`` (i's distance to j's position), the inferred
+    risk attitudes ``risk`` (n,) and ``autil[h, i, j]``, h's estimate of the utility to i of
+    j's position (n, n, n)."""
+    n = pos.shape[0]
+    rn = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            vdiff[i, j] = distance(pos[i], pos[j], sal[i])
+            rn[i, j] = pce.spatial_utility(vdiff[i, j], 0.0)
+    p = np.empty(n)
+    pce.scalar_pce(opts[O_RULE], opts[O_VICTORY], opts[O_PCE], cap, rn, p)
+    pce.risk_from_probabilities(opts[O_RANGE], p, risk)
+    for h in range(n):
+        for i in range(n):
+            rhi = estimated_risk(opts[O_ADJUST], risk[h], risk[i])
+            for j in range(n):
+                autil[h, i, j] = pce.spatial_utility(vdiff[i, j], rhi)
 
 
-def round4(x):
-    """The rounding of SMPActor::interpBrgnSnPm: (int)(0.5 + 1e4 x) / 1e4."""
+@jit
+def same_position(pos, i, j):
+    """Whether actors i and j hold one position (Euclidean distance below 1e-3)."""
+    s = 0.0
+    for k in range(pos.shape[1]):
+        dk = pos[i, k] - pos[j, k]
+        s += dk * dk
+    return math.sqrt(s) < pce.POSITION_TOL
+
+
+@jit
+def win_probabilities(opts, cap, pos, autil, prob):
+    """Each actor's probability of winning ``prob`` (n,): the election among the distinct
+    positions (the first actor of each), each actor voting with its own utilities; an actor
+    gets the probability of the last distinct position equal to its own (KTAB's
+    ``pDist(-1)`` and ``posProb``)."""
+    n = pos.shape[0]
+    first = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        new = True
+        for o in range(k):
+            if same_position(pos, i, first[o]):
+                new = False
+                break
+        if new:
+            first[k] = i
+            k += 1
+    u = np.empty((n, k))
+    for i in range(n):
+        for o in range(k):
+            u[i, o] = autil[i, i, first[o]]
+    p = np.empty(k)
+    pce.scalar_pce(opts[O_RULE], opts[O_VICTORY], opts[O_PCE], cap, u, p)
+    for i in range(n):
+        for o in range(k):
+            if same_position(pos, i, first[o]):
+                prob[i] = p[o]
+
+
+# ----------------------------------------------------------------- challenges
+
+
+@jit
+def third_party_vote(opts, cap, stot, u, t, i, j, ci, cj):
+    """Third party t's vote for i over j in i's challenge of j (KTAB's ``vProbLittle`` and
+    ``thirdPartyVoteSU``), from the utilities ``u`` (n, n) of the actor who estimates it,
+    given the principals' strengths ``ci``, ``cj``; positive: for i."""
+    rule = opts[O_RULE]
+    wt = stot[t] * cap[t]
+    uti = u[t, i]
+    utj = u[t, j]
+    utt = u[t, t]
+    v = pce.vote(rule, wt, uti, utj)
+    cti = ci + v if v > 0.0 else ci
+    ctj = cj - v if v < 0.0 else cj
+    pin = cti / (cti + ctj)
+    pjn = 1.0 - pin
+    commit = opts[O_THIRD]
+    if commit == FULL_COMMIT:
+        u_ik_def_j = uti + uti + uti
+        u_j_def_ik = utj + utj + utj
+        u_i_def_jk = uti + uti + uti
+        u_jk_def_i = utj + utj + utj
+    elif commit == SEMI_COMMIT:
+        u_ik_def_j = uti + uti + utt
+        u_j_def_ik = utj + utj + utj
+        u_i_def_jk = uti + uti + uti
+        u_jk_def_i = utj + utj + utt
+    else:
+        u_ik_def_j = uti + uti + utt
+        u_j_def_ik = utj + utj + utt
+        u_i_def_jk = uti + uti + utt
+        u_jk_def_i = utj + utj + utt
+    u_join_i = pin * u_ik_def_j + pjn * u_j_def_ik
+    u_join_j = pin * u_i_def_jk + pjn * u_jk_def_i
+    return pce.vote(rule, wt, u_join_i, u_join_j)
+
+
+@jit
+def challenge_estimate(opts, cap, stot, autil, h, k, i, j):
+    """h's estimate of the probability that i beats j and of k's expected gain if i
+    challenges j (KTAB's ``probEduChlg(h, k, i, j)``)."""
+    rule = opts[O_RULE]
+    u = autil[h]
+    eu_sq = u[k, i] + u[k, j]
+    u_kij = u[k, i] + u[k, i]
+    u_kji = u[k, j] + u[k, j]
+    sj = stot[j]
+    a_i = pce.vote(rule, stot[i] * cap[i], u[i, i], u[i, j])
+    a_j = pce.vote(rule, sj * cap[j], u[j, i], u[j, j])
+    chij = MIN_CONTRIB
+    chji = MIN_CONTRIB
+    if a_i > 0.0:
+        chij += a_i
+    if a_i < 0.0:
+        chji -= a_i
+    if a_j > 0.0:
+        chij += a_j
+    if a_j < 0.0:
+        chji -= a_j
+    ci = chij
+    cj = chji
+    for t in range(u.shape[0]):
+        if t == i or t == j:
+            continue
+        v = third_party_vote(opts, cap, stot, u, t, i, j, ci, cj)
+        if v > 0.0:
+            chij += v
+        if v < 0.0:
+            chji -= v
+    phij = chij / (chij + chji)
+    phji = chji / (chij + chji)
+    eu_cntst = phij * u_kij + phji * u_kji
+    eu_chlg = (1.0 - sj) * u_kij + sj * eu_cntst
+    return phij, eu_chlg - eu_sq
+
+
+@jit
+def best_challenge(opts, cap, stot, autil, i):
+    """Actor i's challenge: ``(j, P[i beats j], expected gain)`` of the target of largest
+    estimated gain above :data:`MIN_SIG_EDU` (the lowest j of equals), or ``(-1, 0, -1)``
+    (KTAB's ``bestChallenge``)."""
+    best_j = -1
+    p_best = 0.0
+    best_eu = -1.0
+    for j in range(autil.shape[0]):
+        if j == i:
+            continue
+        pij, edu = challenge_estimate(opts, cap, stot, autil, i, i, i, j)
+        if MIN_SIG_EDU < edu and best_eu < edu:
+            best_j = j
+            p_best = pij
+            best_eu = edu
+    return best_j, p_best, best_eu
+
+
+@jit
+def _round4(x):
     return float(int(0.5 + x * 10000.0)) / 10000.0
 
 
-def interp_sn_pm(n, m, tik, sik, prb_i, tjk, sjk, prb_j):
-    """SMPActor::interpBrgnSnPm: one coordinate of the bargain (i's, j's), rounded."""
-    wik = (sik**n) * (prb_i**m)
-    wjk = (sjk**n) * (prb_j**m)
-    min_w = 1e-6
-    bik = round4(((wik + min_w) * tik + wjk * tjk) / (wik + min_w + wjk))
-    bjk = round4((wik * tik + (min_w + wjk) * tjk) / (wik + min_w + wjk))
-    return bik, bjk
-
-
-def interp_s2pmax(tik, sik, prb_i, tjk, sjk, prb_j):
-    """SMPActor::interpBrgnS2PMax: one coordinate of the bargain (not rounded)."""
-    di = prb_j - prb_i if prb_j > prb_i else 0.0
-    dj = prb_i - prb_j if prb_i > prb_j else 0.0
-    sik2 = sik * sik
-    sjk2 = sjk * sjk
-    min_w = 1e-6
-    dik = (di * sjk2) / ((di * sjk2) + min_w + ((1 - di) * sik2))
-    djk = (dj * sik2) / ((dj * sik2) + min_w + ((1 - dj) * sjk2))
-    return tik + dik * (tjk - tik), tjk + djk * (tik - tjk)
-
-
-def interpolate_bargain(pos_i, sal_i, pos_j, sal_j, prb_i, prb_j, ivb):
-    """SMPActor::interpolateBrgn: (position i adopts, position j adopts)."""
-    bi = []
-    bj = []
-    for k in range(len(pos_i)):
-        if ivb == "S1P1":
-            a, b = interp_sn_pm(1, 1, pos_i[k], sal_i[k], prb_i, pos_j[k], sal_j[k], prb_j)
-        elif ivb == "S2P2":
-            a, b = interp_sn_pm(2, 2, pos_i[k], sal_i[k], prb_i, pos_j[k], sal_j[k], prb_j)
-        elif ivb == "S2PMax":
-            a, b = interp_s2pmax(pos_i[k], sal_i[k], prb_i, pos_j[k], sal_j[k], prb_j)
+@jit
+def interpolate(code, xi, si, xj, sj, prb_i, prb_j, bi, bj):
+    """The bargain between positions ``xi`` and ``xj`` (d,) of saliences ``si``, ``sj``
+    with weights ``prb_i``, ``prb_j``: what i adopts into ``bi``, what j adopts into ``bj``
+    (KTAB's ``interpolateBrgn``: S2P2, S1P1 or S2PMax)."""
+    for k in range(xi.shape[0]):
+        tik = xi[k]
+        tjk = xj[k]
+        sik = si[k]
+        sjk = sj[k]
+        if code == S2PMAX:
+            di = prb_j - prb_i if prb_j > prb_i else 0.0
+            dj = prb_i - prb_j if prb_i > prb_j else 0.0
+            sik2 = sik * sik
+            sjk2 = sjk * sjk
+            dik = (di * sjk2) / ((di * sjk2) + MIN_WEIGHT + ((1.0 - di) * sik2))
+            djk = (dj * sik2) / ((dj * sik2) + MIN_WEIGHT + ((1.0 - dj) * sjk2))
+            bi[k] = tik + dik * (tjk - tik)
+            bj[k] = tjk + djk * (tik - tjk)
         else:
-            raise ValueError(f"unknown InterVecBrgn {ivb!r}")
-        bi.append(a)
-        bj.append(b)
-    return bi, bj
-
-
-class _State:
-    """One SMP state: positions, and (after ``set_utils``) KTAB's setAllAUtil results."""
-
-    def __init__(self, model, pos):
-        self.m = model
-        self.pos = [list(p) for p in pos]
-        self.n = len(pos)
-        # identity accommodation: ideals track positions (SMPState::newIdeals)
-        self.ideals = [list(p) for p in pos]
-        self.u_idx = self._unique_indices()
-
-    def equiv(self, i, j):
-        """SMPState::equivNdx."""
-        return norm(sub(self.pos[i], self.pos[j])) < POS_TOL
-
-    def _unique_indices(self):
-        """KBase::ueIndices: first actor of each class of equal positions, in order."""
-        uns = []
-        for i in range(self.n):
-            if not any(self.equiv(i, k) for k in uns):
-                uns.append(i)
-        return uns
-
-    def set_utils(self):
-        """SMPState::setAllAUtil: vDiff, risk-neutral PCE, risk attitudes, aUtil[h]."""
-        m = self.m
-        n = self.n
-        self.vdiff = [
-            [bv_diff(sub(self.ideals[i], self.pos[j]), m.sal[i]) for j in range(n)]
-            for i in range(n)
-        ]
-        rn = [[bs_util(self.vdiff[i][j], 0.0) for j in range(n)] for i in range(n)]
-        self.rn_util = rn
-
-        def vfn(k, i, j):
-            return vote(m.voting_rule, m.cap[k], rn[k][i], rn[k][j])
-
-        c = coalitions(vfn, n, n)
-        p, _ = prob_ce2(m.pce, m.vpm, c)
-        self.rn_prob = p
-        self.nra = big_r_from_prob(p, m.big_r_range)
-        self.a_util = []
-        for h in range(n):
-            u = [[0.0] * n for _ in range(n)]
-            for i in range(n):
-                rhi = est_nra(self.nra[h], self.nra[i], m.big_r_adjust)
-                for j in range(n):
-                    u[i][j] = bs_util(self.vdiff[i][j], rhi)
-            self.a_util.append(u)
-
-    def pos_util(self, a, p):
-        """SMPActor::posUtil: utility to actor a of position p (a's own risk attitude)."""
-        return bs_util(bv_diff(sub(self.ideals[a], p), self.m.sal[a]), self.nra[a])
-
-    def win_prob(self):
-        """SMPModel::showVPHistory via SMPState::pDist(-1) and State::posProb."""
-        m = self.m
-        n = self.n
-        u = [[self.a_util[i][i][j] for j in self.u_idx] for i in range(n)]
-        p = scalar_pce(m.cap, u, m.voting_rule, m.vpm, m.pce)
-        out = []
-        for i in range(n):
-            k = None
-            for j1, j2 in enumerate(self.u_idx):
-                if self.equiv(i, j2):
-                    k = j1  # the last equivalent unique position wins, as in KTAB
-            out.append(p[k])
-        return out
-
-    def prob_edu_chlg(self, h, k, i, j):
-        """SMPState::probEduChlg: h's estimate of P[i beats j] and k's gain from i -> j."""
-        m = self.m
-        u = self.a_util[h]
-        rule = m.voting_rule
-        uii, uij, uji, ujj = u[i][i], u[i][j], u[j][i], u[j][j]
-        eu_sq = u[k][i] + u[k][j]
-        u_hkij = u[k][i] + u[k][i]
-        u_hkji = u[k][j] + u[k][j]
-        si = sum(m.sal[i])
-        sj = sum(m.sal[j])
-        ci = m.cap[i]
-        cj = m.cap[j]
-        contrib_i = vote(rule, si * ci, uii, uij)
-        contrib_j = vote(rule, sj * cj, uji, ujj)
-        chij = 1e-10
-        chji = 1e-10
-        if contrib_i > 0.0:
-            chij += contrib_i
-        if contrib_i < 0.0:
-            chji -= contrib_i
-        if contrib_j > 0.0:
-            chij += contrib_j
-        if contrib_j < 0.0:
-            chji -= contrib_j
-        ci_ij = chij
-        cj_ij = chji
-        for n_ in range(self.n):
-            if n_ in (i, j):
-                continue
-            wn = sum(m.sal[n_]) * m.cap[n_]
-            uni, unj, unn = u[n_][i], u[n_][j], u[n_][n_]
-            pin = vprob_little(rule, wn, uni, unj, ci_ij, cj_ij)
-            vn = third_party_vote_su(wn, rule, m.third_party_commit, pin, 1.0 - pin, uni, unj, unn)
-            if vn > 0:
-                chij += vn
-            if vn < 0:
-                chji -= vn
-        phij = chij / (chij + chji)
-        phji = chji / (chij + chji)
-        eu_vict = u_hkij
-        eu_cntst = phij * u_hkij + phji * u_hkji
-        eu_chlg = (1 - sj) * eu_vict + sj * eu_cntst
-        return phij, eu_chlg - eu_sq
-
-    def best_challenge(self, i):
-        """SMPState::bestChallengeUtils + bestChallenge: (j, P[i>j], gain) or None."""
-        best_j = -1
-        p_best = 0.0
-        best_eu = -1.0
-        for j in range(self.n):
-            if j == i:
-                continue
-            pij, edu = self.prob_edu_chlg(i, i, i, j)
-            if MIN_SIG_EDU < edu and best_eu < edu:
-                best_j, p_best, best_eu = j, pij, edu
-        if best_j < 0:
-            return None
-        return best_j, p_best, best_eu
-
-    def make_bargains(self):
-        """SMPState::doBCN(i) for every i: the bargains each actor is involved in."""
-        m = self.m
-        n = self.n
-        queues = [[{"init": k, "rcvr": k}] for k in range(n)]  # status-quo bargains first
-        record = []
-        offered = []
-        for i in range(n):
-            ch = self.best_challenge(i)
-            if ch is None:
-                continue
-            j, piij, best_eu = ch
-            _, gain_i_by_j = self.prob_edu_chlg(j, i, i, j)
-            # KTAB takes j's estimate of i's *gain* here where it means a probability
-            pjij = gain_i_by_j
-            bi, bj = interpolate_bargain(
-                self.pos[i], m.sal[i], self.pos[j], m.sal[j], piij, 1 - piij, m.inter_vec_brgn
-            )
-            ri, rj = interpolate_bargain(
-                self.pos[i], m.sal[i], self.pos[j], m.sal[j], pjij, 1 - pjij, m.inter_vec_brgn
-            )
-            wi = m.cap[i] * sum(m.sal[i])
-            wj = m.cap[i] * sum(m.sal[j])  # KTAB weighs j's view with i's capability
-            ci = [(wi * a + wj * b) / (wi + wj) for a, b in zip(bi, ri, strict=True)]
-            cj = [(wi * a + wj * b) / (wi + wj) for a, b in zip(bj, rj, strict=True)]
-            rec = {
-                "init": i,
-                "rcvr": j,
-                "prob": piij,
-                "gain": best_eu,
-                "init_pos": bi,
-                "rcvr_pos": bj,
-                "rcvr_view": (ri, rj),
-                "compromise": (ci, cj),
-            }
-            record.append(rec)
-            if m.bargain_model == "InitOnlyInterp":
-                used = [(bi, bj)]
-            elif m.bargain_model == "InitRcvrInterp":
-                used = [(bi, bj), (ri, rj)]
-            elif m.bargain_model == "PWCompInterp":
-                used = [(ci, cj)]
+            if code == S2P2:
+                wik = (sik * sik) * (prb_i * prb_i)
+                wjk = (sjk * sjk) * (prb_j * prb_j)
             else:
-                raise ValueError(f"unknown bargain model {m.bargain_model!r}")
-            for pi_, pj_ in used:
-                pi_ = [min(max(x, a), b) for x, a, b in zip(pi_, m.lo[i], m.hi[i], strict=True)]
-                pj_ = [min(max(x, a), b) for x, a, b in zip(pj_, m.lo[j], m.hi[j], strict=True)]
-                b = {"init": i, "rcvr": j, "init_pos": pi_, "rcvr_pos": pj_, "prob": piij}
-                b["gain"] = best_eu
-                offered.append(b)
-                queues[i].append(b)
-                queues[j].append(b)
-        return queues, record, offered
+                wik = sik * prb_i
+                wjk = sjk * prb_j
+            den = wik + MIN_WEIGHT + wjk
+            bi[k] = _round4(((wik + MIN_WEIGHT) * tik + wjk * tjk) / den)
+            bj[k] = _round4((wik * tik + (MIN_WEIGHT + wjk) * tjk) / den)
 
-    def bargain_util(self, a, b):
-        """The brgnUtil lambda of SMPState::updateBestBrgnPositions: mean utility to a."""
-        n = self.n
-        u = self.a_util[a]
-        if b["init"] == b["rcvr"]:
-            total = 0.0
+
+@jit
+def _copy(src, dst):
+    for k in range(src.shape[0]):
+        dst[k] = src[k]
+
+
+@jit
+def _clip(x, lo, hi):
+    for k in range(x.shape[0]):
+        x[k] = min(max(x[k], lo[k]), hi[k])
+
+
+@jit
+def propose(opts, cap, sal, stot, pos, lo, hi, autil, i, j, p, b_ipos, b_rpos, row):
+    """The bargains of i's challenge of j (i's estimate ``p`` that it wins) offered under
+    the bargain model, written from row ``row`` of ``b_ipos`` (what i adopts) and
+    ``b_rpos`` (what j adopts), clipped into each one's red lines; returns how many (1 or
+    2). KTAB's ``doBCN(i)``, with its receiver's view from j's estimate of i's gain and
+    its compromise weighing j with i's capability (docs/smp.md, step 9)."""
+    d = pos.shape[1]
+    code = opts[O_INTERVEC]
+    model = opts[O_BARGAIN]
+    count = 1
+    if model == INIT_ONLY:
+        interpolate(code, pos[i], sal[i], pos[j], sal[j], p, 1.0 - p, b_ipos[row], b_rpos[row])
+    else:
+        pj = challenge_estimate(opts, cap, stot, autil, j, i, i, j)[1]
+        if model == INIT_RCVR:
+            interpolate(code, pos[i], sal[i], pos[j], sal[j], p, 1.0 - p, b_ipos[row],
+                        b_rpos[row])  # fmt: skip
+            interpolate(code, pos[i], sal[i], pos[j], sal[j], pj, 1.0 - pj, b_ipos[row + 1],
+                        b_rpos[row + 1])  # fmt: skip
+            count = 2
+        else:
+            bi = np.empty(d)
+            bj = np.empty(d)
+            ri = np.empty(d)
+            rj = np.empty(d)
+            interpolate(code, pos[i], sal[i], pos[j], sal[j], p, 1.0 - p, bi, bj)
+            interpolate(code, pos[i], sal[i], pos[j], sal[j], pj, 1.0 - pj, ri, rj)
+            wi = cap[i] * stot[i]
+            wj = cap[i] * stot[j]
+            for k in range(d):
+                b_ipos[row, k] = (wi * bi[k] + wj * ri[k]) / (wi + wj)
+                b_rpos[row, k] = (wi * bj[k] + wj * rj[k]) / (wi + wj)
+    for r in range(row, row + count):
+        _clip(b_ipos[r], lo[i], hi[i])
+        _clip(b_rpos[r], lo[j], hi[j])
+    return count
+
+
+@jit
+def bargains(opts, cap, sal, stot, pos, lo, hi, autil, b_init, b_rcvr, b_ipos, b_rpos, b_prob,
+             b_gain):  # fmt: skip
+    """Every actor's challenge and the bargains offered for it, in the order of the
+    initiators (rows of the ``b_*`` arrays, at least 2n); returns the number of rows."""
+    n = pos.shape[0]
+    rows = 0
+    for i in range(n):
+        j, p, gain = best_challenge(opts, cap, stot, autil, i)
+        if j < 0:
+            continue
+        count = propose(opts, cap, sal, stot, pos, lo, hi, autil, i, j, p, b_ipos, b_rpos, rows)
+        for r in range(rows, rows + count):
+            b_init[r] = i
+            b_rcvr[r] = j
+            b_prob[r] = p
+            b_gain[r] = gain
+        rows += count
+    return rows
+
+
+@jit
+def position_utility(sal, pos, risk, a, y):
+    """The utility to actor a of position ``y`` (d,), with its own risk attitude."""
+    return pce.spatial_utility(distance(pos[a], y, sal[a]), risk[a])
+
+
+@jit
+def choose(opts, cap, sal, pos, risk, autil, k, b_init, b_rcvr, b_ipos, b_rpos, rows, draw,
+           queue, probs):  # fmt: skip
+    """Actor k's choice among its status quo and the bargains it is party to (the first
+    ``rows`` rows of the ``b_*`` arrays): all actors vote on them (KTAB's
+    ``updateBestBrgnPositions(k)``). ``queue`` (at least 2n + 1) receives the row of each
+    option (-1: the status quo, first), ``probs`` their probabilities; ``draw`` (on [0, 1))
+    is read under Stochastic transitions only. Returns the number of options and the
+    position in ``queue`` of the one k takes."""
+    n = pos.shape[0]
+    nq = 1
+    queue[0] = -1
+    for r in range(rows):
+        if b_init[r] == k or b_rcvr[r] == k:
+            queue[nq] = r
+            nq += 1
+    u = np.empty((n, nq))
+    for a in range(n):
+        sq = 0.0
+        for x in range(n):
+            sq += autil[a, a, x]
+        u[a, 0] = sq / n
+        for q in range(1, nq):
+            r = queue[q]
+            i = b_init[r]
+            j = b_rcvr[r]
+            total = position_utility(sal, pos, risk, a, b_ipos[r])
+            total += position_utility(sal, pos, risk, a, b_rpos[r])
             for x in range(n):
-                total += u[a][x]
-        else:
-            total = self.pos_util(a, b["init_pos"])
-            total += self.pos_util(a, b["rcvr_pos"])
-            for x in range(n):
-                if x != b["init"] and x != b["rcvr"]:
-                    total += u[a][x]
-        return total / n
-
-    def choose(self, k, queue, rng):
-        """SMPState::updateBestBrgnPositions(k): k's new position and the bargain taken."""
-        m = self.m
-        u_im = [[self.bargain_util(a, b) for b in queue] for a in range(self.n)]
-        p = scalar_pce(m.cap, u_im, m.voting_rule, m.vpm, m.pce)
-        if m.state_transitions == "Deterministic":
-            best = 0
-            top = -1.0
-            for idx, x in enumerate(p):
-                if top < abs(x):  # KBase::ndxMaxAbs: the first maximum
-                    best, top = idx, abs(x)
-        elif m.state_transitions == "Stochastic":
-            x = rng[k]
-            best = len(p) - 1
-            acc = 0.0
-            for idx, q in enumerate(p):
-                acc += q
-                if x <= acc:
-                    best = idx
-                    break
-        else:
-            raise ValueError(f"unknown state transitions {m.state_transitions!r}")
-        b = queue[best]
-        if b["init"] == b["rcvr"]:
-            new = list(self.pos[k])
-        elif b["init"] == k:
-            new = list(b["init_pos"])
-        else:
-            new = list(b["rcvr_pos"])
-        return new, b, p
+                if x != i and x != j:
+                    total += autil[a, a, x]
+            u[a, q] = total / n
+    p = probs[:nq]
+    pce.scalar_pce(opts[O_RULE], opts[O_VICTORY], opts[O_PCE], cap, u, p)
+    if opts[O_TRANSITIONS] == STOCHASTIC:
+        best = nq - 1
+        acc = 0.0
+        for q in range(nq):
+            acc += p[q]
+            if draw <= acc:
+                best = q
+                break
+    else:
+        best = 0
+        top = -1.0
+        for q in range(nq):
+            if top < abs(p[q]):
+                best = q
+                top = abs(p[q])
+    return nq, best
 
 
-def state_dist(s1, s2):
-    """SMPModel::stateDist: sum over actors of the Euclidean move."""
-    return sum(norm(sub(a, b)) for a, b in zip(s1.pos, s2.pos, strict=True))
+# ----------------------------------------------------------------- whole runs
 
 
-class _Model:
-    def __init__(self, cap, sal, lo, hi, opts):
-        self.cap = cap
-        self.sal = sal
-        self.lo = lo
-        self.hi = hi
-        for key, val in opts.items():
-            setattr(self, key, val)
+@jit
+def _moved(a, b):
+    total = 0.0
+    for i in range(a.shape[0]):
+        s = 0.0
+        for k in range(a.shape[1]):
+            dk = a[i, k] - b[i, k]
+            s += dk * dk
+        total += math.sqrt(s)
+    return total
 
 
-_DEFAULTS = {
-    "vpm": "Linear",
-    "voting_rule": "Prop",
-    "pce": "Conditional",
-    "state_transitions": "Deterministic",
-    "big_r_range": "Mid",
-    "big_r_adjust": "OneThird",
-    "third_party_commit": "SemiCommit",
-    "inter_vec_brgn": "S2P2",
-    "bargain_model": "InitOnlyInterp",
-}
-_CHOICES = {
-    "vpm": VICT_PROB_MODELS,
-    "voting_rule": VOTING_RULES,
-    "pce": PCE_MODELS,
-    "state_transitions": STATE_TRANSITIONS,
-    "big_r_range": BIG_R_RANGES,
-    "big_r_adjust": BIG_R_ADJUSTS,
-    "third_party_commit": THIRD_PARTY_COMMITS,
-    "inter_vec_brgn": INTER_VEC_BRGNS,
-    "bargain_model": BARGAIN_MODELS,
-}
+@jit
+def run(cap, position, sal, lo, hi, opts, draws, max_states, positions, probabilities, risk,
+        change, b_count, b_init, b_rcvr, b_ipos, b_rpos, b_prob, b_gain, chosen):  # fmt: skip
+    """One whole SMP run. Inputs: ``cap`` (n,), ``position``, ``sal``, ``lo``, ``hi``
+    (n, d) float64 on [0, 1] (positions are clipped into [lo, hi]); ``opts`` (9,) int64
+    (:func:`encode_options`); ``draws`` (max_states, n) float64 uniforms, step by step
+    and actor by actor, read under Stochastic transitions only (else (0, n)).
+
+    Outputs, per state t (max_states + 1 rows): ``positions`` (., n, d),
+    ``probabilities`` (., n), ``risk`` (., n); per step (max_states rows): ``change``,
+    ``b_count`` (int64: number of bargains), ``b_init``, ``b_rcvr`` (., 2n) int64,
+    ``b_ipos``, ``b_rpos`` (., 2n, d), ``b_prob``, ``b_gain`` (., 2n), ``chosen`` (., n)
+    int64 (the bargain row each actor took in that step, -1: its status quo).
+
+    Returns ``(S, stop)``: the number of steps (S + 1 states) and :data:`STOP_NAMES`'s code.
+    """
+    n, d = position.shape
+    stot = np.zeros(n)
+    for i in range(n):
+        for k in range(d):
+            stot[i] += sal[i, k]
+    vdiff = np.empty((n, n))
+    autil = np.empty((n, n, n))
+    queue = np.empty(2 * n + 1, dtype=np.int64)
+    probs = np.empty(2 * n + 1)
+    for i in range(n):
+        for k in range(d):
+            positions[0, i, k] = min(max(position[i, k], lo[i, k]), hi[i, k])
+    state_utilities(opts, cap, sal, positions[0], vdiff, autil, risk[0])
+    win_probabilities(opts, cap, positions[0], autil, probabilities[0])
+    stop = STOP_LIMIT
+    t = 0
+    d01 = 0.0
+    while True:
+        t += 1
+        pos = positions[t - 1]
+        nxt = positions[t]
+        rows = bargains(opts, cap, sal, stot, pos, lo, hi, autil, b_init[t - 1], b_rcvr[t - 1],
+                        b_ipos[t - 1], b_rpos[t - 1], b_prob[t - 1], b_gain[t - 1])  # fmt: skip
+        b_count[t - 1] = rows
+        for k in range(n):
+            draw = draws[t - 1, k] if opts[O_TRANSITIONS] == STOCHASTIC else 0.0
+            nq, best = choose(opts, cap, sal, pos, risk[t - 1], autil, k, b_init[t - 1],
+                              b_rcvr[t - 1], b_ipos[t - 1], b_rpos[t - 1], rows, draw, queue,
+                              probs)  # fmt: skip
+            r = queue[best]
+            chosen[t - 1, k] = r
+            if r < 0:
+                _copy(pos[k], nxt[k])
+            elif b_init[t - 1, r] == k:
+                _copy(b_ipos[t - 1, r], nxt[k])
+            else:
+                _copy(b_rpos[t - 1, r], nxt[k])
+        state_utilities(opts, cap, sal, nxt, vdiff, autil, risk[t])
+        win_probabilities(opts, cap, nxt, autil, probabilities[t])
+        if t == 1:
+            d01 = _moved(positions[0], positions[1]) + MIN_SIG_DELTA
+        change[t - 1] = _moved(nxt, pos) / d01
+        if max_states <= t:
+            break
+        if MIN_STATES <= t and change[t - 1] < TARGET:
+            stop = STOP_CONVERGED
+            break
+    return t, stop
+
+
+def buffers(n, d, max_states):
+    """The output arrays of :func:`run` for n actors, d dimensions and ``max_states``."""
+    m = max_states
+    return (
+        np.empty((m + 1, n, d)),
+        np.empty((m + 1, n)),
+        np.empty((m + 1, n)),
+        np.empty(m),
+        np.zeros(m, dtype=np.int64),
+        np.empty((m, 2 * n), dtype=np.int64),
+        np.empty((m, 2 * n), dtype=np.int64),
+        np.empty((m, 2 * n, d)),
+        np.empty((m, 2 * n, d)),
+        np.empty((m, 2 * n)),
+        np.empty((m, 2 * n)),
+        np.empty((m, n), dtype=np.int64),
+    )
+
+
+@jit
+def _batch_one(capability, position, salience, lo, hi, opts, draws, max_states,
+               final_position, final_probability, n_states, stop):  # fmt: skip
+    """One run of :func:`run_batch`, on its own rows (``n_states`` and ``stop`` of length
+    1)."""
+    n, d = position.shape
+    m = max_states
+    positions = np.empty((m + 1, n, d))
+    probabilities = np.empty((m + 1, n))
+    risk = np.empty((m + 1, n))
+    change = np.empty(m)
+    b_count = np.zeros(m, dtype=np.int64)
+    b_init = np.empty((m, 2 * n), dtype=np.int64)
+    b_rcvr = np.empty((m, 2 * n), dtype=np.int64)
+    b_ipos = np.empty((m, 2 * n, d))
+    b_rpos = np.empty((m, 2 * n, d))
+    b_prob = np.empty((m, 2 * n))
+    b_gain = np.empty((m, 2 * n))
+    chosen = np.empty((m, n), dtype=np.int64)
+    t, s = run(capability, position, salience, lo, hi, opts, draws, m, positions,
+               probabilities, risk, change, b_count, b_init, b_rcvr, b_ipos, b_rpos, b_prob,
+               b_gain, chosen)  # fmt: skip
+    for i in range(n):
+        final_probability[i] = probabilities[t, i]
+        for k in range(d):
+            final_position[i, k] = positions[t, i, k]
+    n_states[0] = t + 1
+    stop[0] = s
+
+
+@jit_parallel
+def run_batch(capability, position, salience, lo, hi, opts, draws, max_states, final_position,
+              final_probability, n_states, stop):  # fmt: skip
+    """R independent SMP runs of the same shape, in parallel (``prange``); each run writes
+    only its own rows, so results do not depend on the thread count and equal :func:`run`'s
+    bit for bit.
+
+    Parameters
+    ----------
+    capability : (R, n) float64, > 0
+    position, salience : (R, n, d) float64 on [0, 1]
+        Each run's positions (clipped into [lo, hi]) and saliences (each actor's summing
+        to more than 0 and at most 1; :func:`check_inputs` holds what :func:`simulate`
+        checks).
+    lo, hi : (n, d) float64
+        Red lines, shared by all runs.
+    opts : (9,) int64
+        :func:`encode_options`.
+    draws : (R, max_states, n) float64
+        Each run's uniforms on [0, 1) under Stochastic transitions (what :func:`simulate`
+        takes from its rng: ``rng.random((max_states, n))``); (R, 0, n) otherwise.
+    max_states : int
+    final_position : (R, n, d) float64, output
+        Each run's positions in its last state.
+    final_probability : (R, n) float64, output
+        Each actor's probability of winning in the last state.
+    n_states : (R,) int64, output
+        Each run's number of states (steps + 1).
+    stop : (R,) int64, output
+        How each run stopped (:data:`STOP_NAMES`: 0 limit, 1 converged).
+    """
+    for r in prange(position.shape[0]):
+        _batch_one(capability[r], position[r], salience[r], lo, hi, opts, draws[r], max_states,
+                   final_position[r], final_probability[r], n_states[r : r + 1],
+                   stop[r : r + 1])  # fmt: skip
 
 
 def _as_array(name, value, shape):
@@ -738,82 +721,54 @@ def simulate(
     front into an array the kernel reads, so results do not depend on threads.
     """
     cap, pos, sal, lo, hi = check_inputs(capability, position, salience, lo, hi)
-    opts = check_options(options)
+    opts = encode_options(options)
     max_states = int(max_states)
     if max_states < 1:
         raise ValueError("max_states must be at least 1")
     n, d = pos.shape
-    if opts["transitions"] == "Stochastic":
+    if opts[O_TRANSITIONS] == STOCHASTIC:
         if rng is None:
             raise ValueError('transitions="Stochastic" needs an rng (a numpy Generator)')
-        draws = rng.random((max_states, n))
+        draws = np.ascontiguousarray(rng.random((max_states, n)))
     else:
-        draws = np.zeros((max_states, n))
-    model = _Model(
-        [float(x) for x in cap],
-        sal.tolist(),
-        lo.tolist(),
-        hi.tolist(),
-        {_REF_NAMES[k]: v for k, v in opts.items()},
-    )
-    s0 = _State(model, pos.tolist())
-    s0.set_utils()
-    history = [s0]
-    ratios = []
-    rows = []
-    chosen = []
-    stopped = "limit"
-    it = 0
-    while True:
-        it += 1
-        cur = history[-1]
-        queues, _, offered = cur.make_bargains()
-        for b in offered:
-            b["row"] = len(rows)
-            b["state"] = it
-            rows.append(b)
-        new_pos = []
-        took = []
-        for k in range(n):
-            p_k, b_k, _ = cur.choose(k, queues[k], draws[it - 1])
-            new_pos.append(p_k)
-            took.append(b_k.get("row", -1))
-        chosen.append(took)
-        nxt = _State(model, new_pos)
-        nxt.set_utils()
-        history.append(nxt)
-        d01 = state_dist(history[0], history[1]) + MIN_SIG_DELTA
-        ratios.append(state_dist(history[it], history[it - 1]) / d01)
-        if max_states <= it:
-            break
-        if MIN_STATES <= it and ratios[-1] < TARGET:
-            stopped = "converged"
-            break
-    chosen_arr = np.array(chosen, dtype=np.int64).reshape(len(chosen), n)
-    by_i = np.zeros(len(rows), dtype=bool)
-    by_j = np.zeros(len(rows), dtype=bool)
-    for k in range(n):
-        for row in chosen_arr[:, k]:
-            if row >= 0:
-                by_i[row] |= rows[row]["init"] == k
-                by_j[row] |= rows[row]["rcvr"] == k
-    bargains = {
-        "state": np.array([b["state"] for b in rows], dtype=np.int64),
-        "initiator": np.array([b["init"] for b in rows], dtype=np.int64),
-        "receiver": np.array([b["rcvr"] for b in rows], dtype=np.int64),
-        "initiator_position": np.array([b["init_pos"] for b in rows], dtype=float).reshape(-1, d),
-        "receiver_position": np.array([b["rcvr_pos"] for b in rows], dtype=float).reshape(-1, d),
-        "probability": np.array([b["prob"] for b in rows], dtype=float),
-        "gain": np.array([b["gain"] for b in rows], dtype=float),
-        "chosen_by_initiator": by_i,
-        "chosen_by_receiver": by_j,
+        draws = np.zeros((0, n))
+    out = buffers(n, d, max_states)
+    steps, stop = run(cap, pos, sal, lo, hi, opts, draws, max_states, *out)
+    return _result(steps, stop, out)
+
+
+def _result(steps, stop, out):
+    positions, probabilities, risk, change, b_count, b_init, b_rcvr, b_ipos, b_rpos = out[:9]
+    b_prob, b_gain, chosen = out[9:]
+    counts = b_count[:steps]
+    keep = np.arange(b_init.shape[1])[None, :] < counts[:, None]  # (S, 2n) rows in use
+    offset = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    rows = np.where(chosen[:steps] >= 0, chosen[:steps] + offset[:, None], -1)
+    init = b_init[:steps][keep]
+    rcvr = b_rcvr[:steps][keep]
+    by_init = np.zeros(init.shape[0], dtype=bool)
+    by_rcvr = np.zeros(init.shape[0], dtype=bool)
+    for k in range(rows.shape[1]):
+        took = rows[:, k][rows[:, k] >= 0]
+        by_init[took[init[took] == k]] = True
+        by_rcvr[took[rcvr[took] == k]] = True
+    table = {
+        "state": np.repeat(np.arange(1, steps + 1, dtype=np.int64), counts),
+        "initiator": init,
+        "receiver": rcvr,
+        "initiator_position": b_ipos[:steps][keep],
+        "receiver_position": b_rpos[:steps][keep],
+        "probability": b_prob[:steps][keep],
+        "gain": b_gain[:steps][keep],
+        "chosen_by_initiator": by_init,
+        "chosen_by_receiver": by_rcvr,
     }
     return SmpRun(
-        positions=np.array([s.pos for s in history], dtype=float),
-        probabilities=np.array([s.win_prob() for s in history], dtype=float),
-        risk=np.array([s.nra for s in history], dtype=float),
-        change=np.array(ratios, dtype=float),
-        stopped=stopped,
-        bargains=bargains,
-        chosen=chosen_arr,
+        positions=positions[: steps + 1].copy(),
+        probabilities=probabilities[: steps + 1].copy(),
+        risk=risk[: steps + 1].copy(),
+        change=change[:steps].copy(),
+        stopped=STOP_NAMES[stop],
+        bargains=table,
+        chosen=rows,
     )

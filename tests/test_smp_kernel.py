@@ -7,6 +7,7 @@ import numba
 import numpy as np
 import pytest
 
+import sim
 from sim.kernels import smp
 from tests.reference_smp import smp_run
 from tests.test_smp_reference import CSV, LOG, parse_ktab_log, read_ktab_csv
@@ -209,7 +210,7 @@ def test_bad_options_and_inputs_are_value_errors():
     with pytest.raises(ValueError, match="position"):
         smp.simulate(cap, pos, sal / 100)
     with pytest.raises(ValueError, match="saliences"):
-        smp.simulate(cap, pos / 100, np.full_like(sal, 0.9))
+        smp.simulate(cap, pos / 100, np.zeros_like(sal))
     with pytest.raises(ValueError, match="capability"):
         smp.simulate(-cap, pos / 100, sal / 100)
     with pytest.raises(ValueError, match="lo must not exceed hi"):
@@ -317,3 +318,13 @@ def test_batch_equals_single_runs_bit_for_bit(threads):
                 assert len({tuple(fp[r].ravel()) for r in range(R)}) > 1
     finally:
         numba.set_num_threads(old)
+
+
+def test_default_scenario_as_one_space_equals_reference():
+    """The shipped scenario's six issues as one space (positions on [0, 1] by each issue's
+    scale, saliences as they are: each actor's sum above 1) runs and equals the reference."""
+    a = sim.load_scenario().arrays()
+    pos = 100.0 * (a.position.T - a.scale_lo) / (a.scale_hi - a.scale_lo)
+    mine, ref = run_both(a.capability, pos, 100.0 * a.salience.T, steps=4)
+    assert np.all(a.salience.sum(axis=0) > 1.0)
+    assert_same(mine, ref)

@@ -626,8 +626,7 @@ def run_batch(capability, position, salience, lo, hi, opts, draws, max_states, f
     capability : (R, n) float64, > 0
     position, salience : (R, n, d) float64 on [0, 1]
         Each run's positions (clipped into [lo, hi]) and saliences (each actor's summing
-        to more than 0 and at most 1; :func:`check_inputs` holds what :func:`simulate`
-        checks).
+        to more than 0; :func:`check_inputs` holds what :func:`simulate` checks).
     lo, hi : (n, d) float64
         Red lines, shared by all runs.
     opts : (9,) int64
@@ -668,8 +667,13 @@ def _unit(name, arr):
 def check_inputs(capability, position, salience, lo=None, hi=None):
     """The inputs of :func:`simulate` as float64 arrays, checked (ValueError naming the
     argument): capability (n,) > 0; position, salience, lo, hi (n, d) on [0, 1]; each
-    actor's saliences summing to more than 0 and at most 1; lo <= hi. Positions are
-    clipped into [lo, hi]."""
+    actor's saliences summing to more than 0; lo <= hi. Positions are clipped into
+    [lo, hi].
+
+    KTAB also requires each actor's saliences to sum to at most 1 (the sum is the
+    probability that the actor resists a challenge, docs/smp.md step 8); larger sums are
+    accepted here (several issues taken as one space) and enter the formulas as they stand:
+    ``1 - S_j`` is then negative."""
     pos = np.ascontiguousarray(position, dtype=np.float64)
     if pos.ndim != 2 or pos.shape[0] < 2 or pos.shape[1] < 1:
         raise ValueError(f"position must be (n, d) with n >= 2 and d >= 1, not {pos.shape}")
@@ -681,9 +685,8 @@ def check_inputs(capability, position, salience, lo=None, hi=None):
     sal = _as_array("salience", salience, (n, d))
     _unit("position", pos)
     _unit("salience", sal)
-    total = sal.sum(axis=1)
-    if np.any(total <= 0.0) or np.any(total > 1.0 + 1e-12):
-        raise ValueError("each actor's saliences must sum to more than 0 and at most 1")
+    if np.any(sal.sum(axis=1) <= 0.0):
+        raise ValueError("each actor's saliences must sum to more than 0")
     lo = np.zeros((n, d)) if lo is None else _as_array("lo", lo, (n, d))
     hi = np.ones((n, d)) if hi is None else _as_array("hi", hi, (n, d))
     _unit("lo", lo)

@@ -21,7 +21,6 @@ import html
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from sim.kernels.pce import PCE_NAMES, RISK_NAMES, RULE_NAMES, VICTORY_NAMES, elections
 from sim.models.base import KERNEL_LOCK, distribution_stats, parameter
@@ -229,6 +228,8 @@ class Condorcet(Static):
     def table(self, result, name: str):
         """``election.csv``: ``issue,actor,position,probability`` (each actor's position and
         its probability of winning the issue's election)."""
+        import pandas as pd  # only when the table is written: importing models stays light
+
         if name != "election":
             return super().table(result, name)
         t = result.trajectory

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim import distributed
-from sim.abm import NegotiationModel
+from sim.abm import agents_for
 from sim.models import MODELS, get
 from sim.models.bargain import Bargain
 from sim.models.base import MAX_ROUNDS
@@ -153,7 +153,7 @@ def run(
     limit = spec.rounds_for(scenario, rounds)
     trajectory = None
     if driver == "abm" and spec.steps_with_mesa(params):
-        trajectory = _step_mesa(scenario, limit, progress)
+        trajectory = _step_mesa(scenario, limit, progress, spec.name, params)
     outcome = spec.run(scenario, params, rounds, trajectory=trajectory)
     if isinstance(outcome, Bargain):
         return BargainResult(scenario, spec.name, outcome.record, outcome.crisis, outcome.rounds,
@@ -161,9 +161,15 @@ def run(
     return RunResult(scenario, spec.name, outcome, limit, source=source, overrides=ov)
 
 
-def _step_mesa(scenario: Scenario, limit: int, progress: bool | None):
-    """Step the mesa agents of ``scenario`` to ``limit`` rounds; their trajectory."""
-    abm = NegotiationModel(scenario, rounds=limit)
+def _step_mesa(scenario: Scenario, limit: int, progress: bool | None, model: str = "eum",
+               params=None):  # fmt: skip
+    """Step the mesa agents of ``model`` on ``scenario`` to ``limit`` rounds; their
+    trajectory."""
+    agents = agents_for(model)
+    if getattr(agents, "takes_params", False):
+        abm = agents(scenario, rounds=limit, params=params)
+    else:
+        abm = agents(scenario, rounds=limit)
     n, m = len(scenario.actors), len(scenario.issues)
     show = progress if progress is not None else n**3 * m * limit >= LONG_RUN
     bar = Progress(limit, f"{scenario.name[:40]}: rounds", unit="round", enabled=show)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.abm.smp import SmpAgentsModel
 from sim.kernels import eum as _k
 from sim.models.trajectory import Trajectory, baseline_forecasts
 from sim.scenario import Scenario
@@ -189,4 +190,16 @@ def _forecast_reporter(k: int, which: int):
     return report
 
 
-__all__ = ["NegotiationModel", "StateActor"]
+AGENT_MODELS = {"eum": NegotiationModel, "smp": SmpAgentsModel}
+"""The mesa model that steps each model with a mesa driver, by model name."""
+
+
+def agents_for(model_name: str):
+    """The mesa model class that steps ``model_name`` (KeyError naming it if none does)."""
+    try:
+        return AGENT_MODELS[model_name]
+    except KeyError:
+        raise KeyError(f"no mesa agents step the model {model_name!r}") from None
+
+
+__all__ = ["AGENT_MODELS", "NegotiationModel", "SmpAgentsModel", "StateActor", "agents_for"]

@@ -27,8 +27,11 @@ of the final state (``compromise``) and the probability-weighted position of the
 state (``probability``: each unique position, KTAB's ``posTol``, counted once).
 
 The round limit is ``--rounds`` if given, else the scenario's ``[model] rounds`` when its
-kind is ``smp``, else KTAB's limit of 100 steps. The mesa agents do not step this model
-yet (``mesa_driver`` is False): every run is the kernel's.
+kind is ``smp``, else KTAB's limit of 100 steps. Under ``driver="abm"`` the mesa agents
+(``sim.abm.smp.SmpAgentsModel``) step a run, each actor calling the kernel's per-actor
+functions for itself; ``driver="kernel"`` runs it in one kernel call; both give the same
+run bit for bit. Ensembles and backtests run their runs of one shape in parallel with the
+batch kernel (``run_batch``), which equals the single runs bit for bit.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.kernels import smp as _k
+from sim.kernels.eum import final_forecast
 from sim.models.base import KERNEL_LOCK, distribution_stats, parameter
 from sim.models.trajectory import PositionModel, Trajectory, forecast
 from sim.scenario import ScenarioArrays
@@ -309,6 +313,80 @@ def final_forecasts(arrays, traj) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return comp, med, traj.probability_forecast
 
 
+def _group_key(inputs) -> tuple:
+    """Runs of one batch-kernel call: one shape and one set of red lines."""
+    _, x, _, lo, hi, _ = inputs
+    return x.shape, lo.tobytes(), hi.tobytes()
+
+
+def batch_runs(problems, options, rounds, rngs, stack: bool = True):
+    """The final forecasts of one kernel run per problem (``rngs``: each run's generator of
+    Stochastic transitions, or None): ``(compromise, median, probability, rounds,
+    stopped)``, per run the first three per issue. Runs of one shape and one set of red lines
+    go through ``run_batch`` together (equal to the single runs bit for bit); ``rounds`` 0
+    runs each problem on its own. With ``stack`` the per-issue results are (R, m) arrays,
+    else lists of (m,) arrays (problems of different sizes)."""
+    R = len(problems)
+    comp, med, prob = [None] * R, [None] * R, [None] * R
+    steps = np.zeros(R, dtype=np.int64)
+    stopped = np.empty(R, dtype=object)
+    if rounds == 0:
+        for r, a in enumerate(problems):
+            out, factor = simulate(a, options, 0, rngs[r])
+            traj = trajectory_of(a, out, factor)
+            comp[r], med[r], prob[r] = final_forecasts(a, traj)
+            steps[r], stopped[r] = traj.rounds, traj.stopped
+    else:
+        opts = _k.encode_options(options)
+        inputs = [unit_inputs(a) for a in problems]
+        groups: dict[tuple, list[int]] = {}
+        for r, one in enumerate(inputs):
+            groups.setdefault(_group_key(one), []).append(r)
+        for members in groups.values():
+            _batch_group(problems, inputs, members, opts, int(rounds), rngs, comp, med, prob,
+                         steps, stopped)  # fmt: skip
+    if stack:
+        m = len(problems[0].issue_ids) if R else 0
+        comp, med, prob = (np.array(v, dtype=np.float64).reshape(R, m) for v in (comp, med, prob))
+    return comp, med, prob, steps, stopped
+
+
+def _batch_group(problems, inputs, members, opts, rounds, rngs, comp, med, prob, steps,
+                 stopped):  # fmt: skip
+    """One ``run_batch`` call over the runs ``members`` (one shape, one set of red lines)."""
+    checked = [_k.check_inputs(*inputs[r][:5]) for r in members]
+    cap = np.ascontiguousarray([c[0] for c in checked])
+    pos = np.ascontiguousarray([c[1] for c in checked])
+    sal = np.ascontiguousarray([c[2] for c in checked])
+    lo, hi = checked[0][3], checked[0][4]
+    G, n, d = pos.shape
+    if opts[_k.O_TRANSITIONS] == _k.STOCHASTIC:
+        draws = np.ascontiguousarray([rngs[r].random((rounds, n)) for r in members])
+    else:
+        draws = np.zeros((G, 0, n))
+    final_pos = np.empty((G, n, d))
+    final_prob = np.empty((G, n))
+    n_states = np.empty(G, dtype=np.int64)
+    stop = np.empty(G, dtype=np.int64)
+    with KERNEL_LOCK:
+        _k.run_batch(cap, pos, sal, lo, hi, opts, draws, rounds, final_pos, final_prob,
+                     n_states, stop)  # fmt: skip
+    for g, r in enumerate(members):
+        a = problems[r]
+        scale_lo = a.scale_lo[:, None]
+        width = (a.scale_hi - a.scale_lo)[:, None]
+        final = np.ascontiguousarray(scale_lo + final_pos[g].T * width)
+        c, q = np.empty(final.shape[0]), np.empty(final.shape[0])
+        final_forecast(final[None], 0, 0, 0,
+                       np.ascontiguousarray(a.capability, dtype=np.float64),
+                       np.ascontiguousarray(a.salience, dtype=np.float64), np.empty(n), c,
+                       q)  # fmt: skip
+        comp[r], med[r] = c, q
+        prob[r] = probability_forecast(final_pos[g], final, final_prob[g])
+        steps[r] = n_states[g] - 1
+        stopped[r] = _k.STOP_NAMES[stop[g]]
+
+
 class Smp(PositionModel):
     """KTAB's spatial model of politics over all the scenario's issues as one space."""
 
@@ -325,7 +403,7 @@ class Smp(PositionModel):
     )
     Params = Params
     moves = True
-    mesa_driver = False
+    mesa_driver = True
     forecast_kinds = KINDS
     arrays_forecasts = True
 
@@ -357,20 +435,27 @@ class Smp(PositionModel):
             parse_dims(p.dims, scenario.issue_ids)
         options_for(scenario, p)
 
-    def run(self, scenario, params=None, rounds=None, **how) -> SmpTrajectory:
-        """One run with ``params`` (unset options: the scenario's KTAB parameters or KTAB's)."""
+    def steps_with_mesa(self, params) -> bool:
+        """The mesa agents step every run (every option)."""
+        return True
+
+    def run(self, scenario, params=None, rounds=None, trajectory=None, **how) -> SmpTrajectory:
+        """One run with ``params`` (unset options: the scenario's KTAB parameters or KTAB's);
+        ``trajectory`` is one a driver (the mesa agents) already stepped with them."""
         p = Params() if params is None else params
         arrays = scenario.arrays()
         options, from_file = options_for(scenario, p)
         limit = self.rounds_for(scenario, rounds)
-        out, factor = simulate(arrays, options, limit, _rng(options, p.seed))
         m = len(scenario.issues)
         dims = parse_dims(p.dims, scenario.issue_ids) if p.dims is not None else (0, 1)[: min(2, m)]
-        return trajectory_of(
-            arrays, out, factor,
+        extra = dict(
             settings=tuple(options.items()), seed=int(p.seed), from_file=from_file,
             dims=dims if m >= 2 else (),
         )  # fmt: skip
+        if trajectory is not None:
+            return dataclasses.replace(trajectory, **extra)
+        out, factor = simulate(arrays, options, limit, _rng(options, p.seed))
+        return trajectory_of(arrays, out, factor, **extra)
 
     def trajectory(self, arrays: ScenarioArrays, rounds: int, scenario=None) -> SmpTrajectory:
         """A perturbed run's trajectory with the default options (KTAB's)."""
@@ -384,17 +469,13 @@ class Smp(PositionModel):
         issue ``ISSUE.compromise``, ``ISSUE.median``, ``ISSUE.probability``."""
         options, _ = options_for(scenario, params)
         X, S, C = perturb(arrays, spreads, seeds)
-        R, m = len(seeds), len(arrays.issue_ids)
-        comp, med, prob = np.empty((R, m)), np.empty((R, m)), np.empty((R, m))
-        steps = np.empty(R, dtype=np.int64)
-        stopped = np.empty(R, dtype=object)
-        cycle = np.empty(R, dtype=np.int64)
-        for r in range(R):
-            one = dataclasses.replace(arrays, position=X[r], salience=S[r], capability=C[r])
-            out, factor = simulate(one, options, rounds, _rng(options, seeds[r], ensemble=True))
-            traj = trajectory_of(one, out, factor)
-            comp[r], med[r], prob[r] = final_forecasts(one, traj)
-            steps[r], stopped[r], cycle[r] = traj.rounds, traj.stopped, traj.cycle_length
+        problems = [
+            dataclasses.replace(arrays, position=X[r], salience=S[r], capability=C[r])
+            for r in range(len(seeds))
+        ]
+        rngs = [_rng(options, s, ensemble=True) for s in seeds]
+        comp, med, prob, steps, stopped = batch_runs(problems, options, rounds, rngs)
+        cycle = (stopped == "converged").astype(np.int64)
         cols = {"rounds": steps, "stopped": stopped, "cycle_length": cycle}
         for k, iid in enumerate(arrays.issue_ids):
             cols[f"{iid}.compromise"] = np.ascontiguousarray(comp[:, k])
@@ -423,12 +504,9 @@ class Smp(PositionModel):
         p = Params() if params is None else params
         options, _ = options_for(None, p)
         limit = _k.MAX_STATES if rounds is None else int(rounds)
-        out = []
-        for a in problems:
-            run, factor = simulate(a, options, limit, _rng(options, p.seed))
-            comp, _, prob = final_forecasts(a, trajectory_of(a, run, factor))
-            out.append({"compromise": comp, "probability": prob})
-        return out
+        rngs = [_rng(options, p.seed) for _ in problems]
+        comp, _, prob, _, _ = batch_runs(problems, options, limit, rngs, stack=False)
+        return [{"compromise": c, "probability": q} for c, q in zip(comp, prob, strict=True)]
 
     # ---- a run's tables, summary and text
     def table(self, result, name: str):

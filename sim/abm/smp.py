@@ -201,6 +201,11 @@ class SmpAgentsModel(mesa.Model):
         self._gather(t)
         self.phase = "choose"
         self.agents.do("step")
+        self._finish(t)
+
+    def _finish(self, t: int) -> None:
+        """The end of step ``t``: the choices apply at once, the next state's utilities and
+        winning probabilities, the fractional change and KTAB's stopping rule."""
         nxt = self.positions[t + 1]
         nxt[:] = self.pending
         self.done_steps = t + 1

@@ -10,7 +10,9 @@ backtest FILE --models eum,compromise,median --out DIR`` (every model that runs 
 issue) as a new process, after one warm-up run that fills numba's cache: the median, the
 fastest and the slowest wall time. It also times, for reference, the interpreter
 importing numpy and pandas and nothing else, and the same backtest without ``--out``
-(no figures), and once with numba's cache empty (``NUMBA_CACHE_DIR`` a new folder: what
+(no figures), the backtest of the default models (every registered model that forecasts
+the data: the three above, ``condorcet``, ``smp`` and ``nbs``), and once with numba's
+cache empty (``NUMBA_CACHE_DIR`` a new folder: what
 the first backtest after installing costs, compiling included). Nothing is asserted: the
 machine is shared.
 """
@@ -74,6 +76,9 @@ def main() -> None:
             ],
             f"sim backtest ({count} issues, 3 models, terminal only)": [
                 *sim, "backtest", str(data), "--models", "eum,compromise,median",
+            ],
+            f"sim backtest ({count} issues, the default models, --out)": [
+                *sim, "backtest", str(data), "--out", str(Path(tmp) / "out-default"),
             ],
         }  # fmt: skip
         width = max(len(k) for k in cases)

@@ -60,7 +60,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": (
         "sim.cli.run",
         "run_cmd",
-        "Run a model on SCENARIO (a shipped name or a .toml/.csv/.json path).",
+        "Run a model on SCENARIO (a shipped name or a .toml, .json, .csv or KTAB .xml path).",
     ),
     "sweep": (
         "sim.cli.ensemble",

@@ -75,7 +75,7 @@ def _with_model_options(func):
 @_with_model_options
 @protects_inputs
 def run_cmd(scenario, model, rounds, out, overrides, **given) -> None:
-    """Run a model on SCENARIO (a shipped name or a .toml/.csv/.json path).
+    """Run a model on SCENARIO (a shipped name or a .toml, .json, .csv or KTAB .xml path).
 
     eum, compromise and median move actors' positions; nbs (Nash bargaining),
     alternating (alternating offers between two parties) and crisis (force as the

@@ -112,7 +112,8 @@ class Model:
     moves: ClassVar[bool] = False
     """Whether actors move round by round (a trajectory with rounds)."""
     mesa_driver: ClassVar[bool] = False
-    """Whether ``sim.abm.NegotiationModel`` steps this model as mesa agents."""
+    """Whether mesa agents step this model (``sim.abm.agents_for(name)``: the expected-utility
+    model's ``NegotiationModel``, the spatial model's ``SmpAgentsModel``)."""
 
     def steps_with_mesa(self, params) -> bool:
         """Whether a run with ``params`` is stepped by the mesa agents under ``driver="abm"``

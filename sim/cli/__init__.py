@@ -44,7 +44,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "import": (
         "sim.cli.files",
         "import_cmd",
-        "Convert SOURCE (an expected-utility or KTAB CSV, KTAB XML, JSON, TOML or DEU file) to TOML.",
+        "Convert SOURCE (an expected-utility, KTAB or decide CSV, KTAB XML, JSON, TOML or DEU file) "
+        "to TOML.",
     ),
     "list": ("sim.cli.files", "list_cmd", "List the scenarios that ship with sim."),
     "models": (

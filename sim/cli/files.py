@@ -73,7 +73,7 @@ def list_cmd() -> None:
     "default) or 1 for every actor (equal).",
 )
 def import_cmd(source, out, fmt, capability) -> None:
-    """Convert SOURCE (an expected-utility or KTAB CSV, KTAB XML, JSON, TOML or DEU file) to TOML.
+    """Convert SOURCE (an expected-utility, KTAB or decide CSV, KTAB XML, JSON, TOML or DEU file) to TOML.
 
     With --out, each file starts with a comment that says sim wrote it and holds a checksum
     of the rest: sim replaces a file only if that comment is there and the checksum still
@@ -83,15 +83,20 @@ def import_cmd(source, out, fmt, capability) -> None:
     or its XML) becomes one scenario, each dimension an issue on [0, 100]; the XML's
     model parameters are kept in [scenario] notes.
 
+    A decide-exchange-model input file (.txt, .csv or .tsv, recognised by its #A and #D
+    rows) becomes one scenario, each #P an issue on its #M bounds (default [0, 100]).
+
     A DEU file (tab-separated, one EU legislative issue a row, as the DEU III dataset)
     becomes one scenario per proposal, written as PROPOSAL.toml into the folder --out
     names, all files at once (a file there that sim did not write is refused, and then
     nothing is written); without --out, the proposals are listed.
     """
+    from sim.scenario.decide import is_decide
     from sim.scenario.deu import is_deu
 
     path = Path(source)
-    if fmt == "deu" or (fmt == "auto" and (path.suffix.lower() == ".tsv" or is_deu(path))):
+    deu_name = path.suffix.lower() == ".tsv" and not is_decide(path)
+    if fmt == "deu" or (fmt == "auto" and (deu_name or is_deu(path))):
         _import_deu(source, out, capability or "file")
         return
     if capability is not None:

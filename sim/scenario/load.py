@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_references
+from sim.scenario.decide import is_decide, read_decide_text
 from sim.scenario.errors import ScenarioError
 from sim.scenario.ktab import is_ktab_csv, ktab_csv_to_raw, ktab_xml_to_raw
 from sim.scenario.limits import MAX_ID_LENGTH
@@ -29,8 +30,10 @@ from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import ID_RULE, Scenario, id_problem
 
 SUFFIXES = (".toml", ".csv", ".json", ".xml")
+DECIDE_SUFFIXES = (".txt", ".tsv")
+"""Suffixes read only as decide-exchange-model input files (recognised by their rows)."""
 MAX_BYTES = 20 * 1024 * 1024
-_KINDS = ".toml, .csv, .json or .xml"
+_KINDS = ".toml, .csv, .json or .xml (or a decide input file as .txt, .tsv)"
 
 
 # ---- shipped scenarios -----------------------------------------------------------
@@ -88,7 +91,7 @@ def _read_text(path: Path) -> str:
         raise ScenarioError(source, [("", "is a folder; expected a scenario file")])
     if not is_file:  # a FIFO or device would block or never end
         raise ScenarioError(source, [("", "not a regular file; expected a scenario file")])
-    if path.suffix.lower() not in SUFFIXES:
+    if path.suffix.lower() not in SUFFIXES + DECIDE_SUFFIXES:
         raise ScenarioError(
             source,
             [("", f"unknown file type {path.suffix or '(none)'!r}; expected {_KINDS}")],
@@ -174,6 +177,14 @@ def _parse(path: Path) -> dict[str, Any]:
         return raw
     if suffix == ".xml":
         return ktab_xml_to_raw(text, path)[0]
+    if suffix in DECIDE_SUFFIXES or is_decide(text):
+        if not is_decide(text):
+            problem = (
+                f"not a decide input file (no #A or #D rows); a {suffix} file is read only "
+                f"as one; expected {_KINDS}"
+            )
+            raise ScenarioError(str(path), [("", problem)])
+        return read_decide_text(text, path)
     if is_ktab_csv(text):
         return ktab_csv_to_raw(text, path)
     return csv_to_raw(text, path)

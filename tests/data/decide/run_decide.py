@@ -1,39 +1,100 @@
-import json, sys, random
+"""Produce decide_equal_p0_10rounds.json with decide-exchange-model (run in decide's own venv).
+
+Equal gain, no randomisation, random tie-breaking off, 10 rounds. Not used by sim or its tests.
+"""
+
+import json
+import sys
+
 from decide.data.modelfactory import ModelFactory
 from decide.data.reader import InputDataFile
-from decide.model import equalgain
+from decide.model import calculations, equalgain
 from decide.model.utils import ModelLoop
-from decide.model import calculations
+
 equalgain.EqualGainModel.ALLOW_RANDOM = False
-random.seed(0)
-class H:
-    def __init__(s): s.rounds=[]; s.model=None
-    def before_loop(s,*a,**k): pass
-    def removed_exchanges(s,*a,**k): pass
-    def execute_exchange(s, e):
-        s.cur.append(e)
-        s.ext.append({a.name: float(calculations.actor_externalities(a, s.model, e)) for a in s.model.actors})
-    def after_loop(s, realized, **k):
-        s.ex=[]
-        for e, ext in zip(realized, s.ext):
-            s.ex.append(dict(gain=float(e.gain), dp=float(e.dp), dq=float(e.dq),
-              i=dict(actor=e.i.actor.name, supply=e.i.supply.issue.name, demand=e.i.demand.issue.name, x=float(e.i.supply.position), y=float(e.i.y), move=float(e.i.move), start=float(e.i.start_position)),
-              j=dict(actor=e.j.actor.name, supply=e.j.supply.issue.name, demand=e.j.demand.issue.name, x=float(e.j.supply.position), y=float(e.j.y), move=float(e.j.move), start=float(e.j.start_position)), externalities=ext))
-        s.ext=[]
-    def end_loop(s, **k):
-        m=s.model
-        s.rounds.append(dict(nbs={i.name: float(v) for i,v in m.nbs.items()},
-          voting={i.name:{a.name: float(ai.position) for a,ai in m.actor_issues[i].items()} for i in m.actor_issues},
-          exchanges=s.ex))
-data = InputDataFile.open(sys.argv[1])
-f = ModelFactory(data)
-m = f(model_klass=equalgain.EqualGainModel, randomized_value=None)
-h=H(); h.model=m; h.cur=[]; h.ext=[]
-loop = ModelLoop(m, h, 0)
-m.calc_nbs()
-init = dict(nbs={i.name: float(v) for i,v in m.nbs.items()},
-    position={i.name:{a.name: float(ai.position) for a,ai in m.actor_issues[i].items()} for i in m.actor_issues})
-for r in range(10):
-    loop.loop()
-    h.rounds[-1]['position']={i.name:{a.name: float(ai.position) for a,ai in m.actor_issues[i].items()} for i in m.actor_issues}
-print(json.dumps(dict(initial=init, rounds=h.rounds, ties=m.tie_count), indent=1))
+
+
+def _side(side):
+    return {
+        "actor": side.actor.name,
+        "supply": side.supply.issue.name,
+        "demand": side.demand.issue.name,
+        "x": float(side.supply.position),
+        "y": float(side.y),
+        "move": float(side.move),
+        "start": float(side.start_position),
+    }
+
+
+def _positions(model):
+    return {
+        issue.name: {a.name: float(ai.position) for a, ai in model.actor_issues[issue].items()}
+        for issue in model.actor_issues
+    }
+
+
+class Recorder:
+    """Collects what decide's observers see, as plain numbers."""
+
+    def __init__(self, model):
+        self.model = model
+        self.rounds = []
+        self.ext = []
+        self.exchanges = []
+
+    def before_loop(self, *args, **kwargs):
+        pass
+
+    def removed_exchanges(self, *args, **kwargs):
+        pass
+
+    def execute_exchange(self, exchange):
+        self.ext.append(
+            {
+                a.name: float(calculations.actor_externalities(a, self.model, exchange))
+                for a in self.model.actors
+            }
+        )
+
+    def after_loop(self, realized, **kwargs):
+        self.exchanges = []
+        for exchange, ext in zip(realized, self.ext, strict=True):
+            self.exchanges.append(
+                {
+                    "gain": float(exchange.gain),
+                    "dp": float(exchange.dp),
+                    "dq": float(exchange.dq),
+                    "i": _side(exchange.i),
+                    "j": _side(exchange.j),
+                    "externalities": ext,
+                }
+            )
+        self.ext = []
+
+    def end_loop(self, **kwargs):
+        nbs = {issue.name: float(value) for issue, value in self.model.nbs.items()}
+        self.rounds.append(
+            {"nbs": nbs, "voting": _positions(self.model), "exchanges": self.exchanges}
+        )
+
+
+def main(path):
+    model = ModelFactory(InputDataFile.open(path))(
+        model_klass=equalgain.EqualGainModel, randomized_value=None
+    )
+    recorder = Recorder(model)
+    loop = ModelLoop(model, recorder, 0)
+    model.calc_nbs()
+    initial = {
+        "nbs": {issue.name: float(value) for issue, value in model.nbs.items()},
+        "position": _positions(model),
+    }
+    for _ in range(10):
+        loop.loop()
+        recorder.rounds[-1]["position"] = _positions(model)
+    out = {"initial": initial, "rounds": recorder.rounds, "ties": model.tie_count}
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

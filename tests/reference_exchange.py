@@ -8,11 +8,13 @@ on an issue with bounds [lower, upper] becomes (x - lower) * 100 / (upper - lowe
 Only the equal-gain model with p = 0 is implemented; other variants raise NotImplementedError.
 """
 
+from decimal import Decimal
 from itertools import combinations
 
-SALIENCE_WEIGHT = 0.4  # decide AbstractModel.SALIENCE_WEIGHT
-FIXED_WEIGHT = 0.1  # decide AbstractModel.FIXED_WEIGHT
-GAIN_TIE = 1e-12  # relative difference below which two gains are treated as equal
+# decide's constants, turned into Decimal from the binary floats as decide does
+SALIENCE_WEIGHT = Decimal(0.4)  # decide AbstractModel.SALIENCE_WEIGHT
+FIXED_WEIGHT = Decimal(0.1)  # decide AbstractModel.FIXED_WEIGHT
+ZERO = Decimal(0)
 
 
 def read_decide_file(path):
@@ -30,12 +32,12 @@ def read_decide_file(path):
             elif kind == "#P":
                 issues.append(cells[1])
             elif kind == "#M":
-                bounds.setdefault(cells[1], []).append(float(cells[2]))
+                bounds.setdefault(cells[1], []).append(Decimal(cells[2]))
             elif kind == "#D":
                 actor, issue = cells[1], cells[2]
-                position[(actor, issue)] = float(cells[3])
-                salience[(actor, issue)] = float(cells[4])
-                power[(actor, issue)] = float(cells[5])
+                position[(actor, issue)] = Decimal(cells[3])
+                salience[(actor, issue)] = Decimal(cells[4])
+                power[(actor, issue)] = Decimal(cells[5])
     lower = {i: min(bounds[i]) for i in issues}
     upper = {i: max(bounds[i]) for i in issues}
     return actors, issues, position, salience, power, lower, upper
@@ -55,10 +57,10 @@ class _Side:
         self.demand_s = demand_s  # salience on the demand issue
         self.start = x  # position on the supply issue at the start of the round
         self.moves = []
-        self.move = 0.0
+        self.move = ZERO
         self.y = None
-        self.nbs_0 = 0.0
-        self.nbs_1 = 0.0
+        self.nbs_0 = ZERO
+        self.nbs_1 = ZERO
         self.other = None
 
 
@@ -69,21 +71,28 @@ class _Exchange:
         self.p = p
         self.q = q
         self.groups = groups
-        self.gain = 0.0
-        self.dp = 0.0
-        self.dq = 0.0
+        self.gain = ZERO
+        self.dp = ZERO
+        self.dq = ZERO
         self.valid = True
         self.updates = {}  # issue -> {actor: position}
 
 
+def _dec(value):
+    """Decimal as decide reads it: from the number's text, so 0.95 is exactly 0.95."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
 def _nbs(pos, sal, pw, actors, issue):
-    num = 0.0
-    den = 0.0
+    num = ZERO
+    den = ZERO
     for a in actors:
         num += pos[issue][a] * sal[(a, issue)] * pw[(a, issue)]
         den += sal[(a, issue)] * pw[(a, issue)]
     if den == 0:
-        return 0.0
+        return ZERO
     return num / den
 
 
@@ -110,18 +119,18 @@ def exchange_run(
     """
     if model != "equal" or p != 0.0:
         raise NotImplementedError("only the equal-gain model with p = 0 is implemented")
-    sal = dict(salience)
-    pw = dict(power)
+    sal = {k: _dec(v) for k, v in salience.items()}
+    pw = {k: _dec(v) for k, v in power.items()}
     pos = {}
     for issue in issues:
+        # decide Issue.normalize: (x - lower) * (100 / (upper - lower)), in Decimal
+        step = Decimal(100) / (_dec(upper[issue]) - _dec(lower[issue]))
         pos[issue] = {}
         for a in actors:
-            pos[issue][a] = (
-                (position[(a, issue)] - lower[issue]) * 100.0 / (upper[issue] - lower[issue])
-            )
+            pos[issue][a] = (_dec(position[(a, issue)]) - _dec(lower[issue])) * step
     den = {}
     for issue in issues:
-        den[issue] = 0.0
+        den[issue] = ZERO
         for a in actors:
             den[issue] += sal[(a, issue)] * pw[(a, issue)]
 
@@ -132,7 +141,7 @@ def exchange_run(
         for a, v in exchange.updates.get(side.supply, {}).items():
             trial[a] = v
         trial[side.actor] = new_x
-        num = 0.0
+        num = ZERO
         for a in actors:
             num += trial[a] * sal[(a, side.supply)] * pw[(a, side.supply)]
         return num / den[side.supply]
@@ -147,7 +156,7 @@ def exchange_run(
         # decide's sum skips the actor by an identity test that never holds on its deep copy,
         # so the actor's own term is included and the result is the signed change of
         # position that brings the outcome to `outcome`, not the position itself.
-        num = 0.0
+        num = ZERO
         for a in actors:
             num += trial[a] * sal[(a, side.supply)] * pw[(a, side.supply)]
         return (outcome * den[side.supply] - num) / (side.s * side.c)
@@ -227,7 +236,7 @@ def exchange_run(
         j.y = j.x + j.move
         gain_i = utility(i, e.dq, e.dp)
         gain_j = utility(j, e.dp, e.dq)
-        assert abs(gain_i - gain_j) <= 1e-9 * max(1.0, gain_i), "expected equal gain"
+        assert abs(gain_i - gain_j) <= Decimal("1e-9") * max(1, gain_i), "expected equal gain"
         e.gain = gain_i
         e.valid = move_valid(i, i.move) and move_valid(j, j.move)
         if e.gain < 1e-10:
@@ -345,8 +354,7 @@ def exchange_run(
         realised = []
         externalities = []
         while exchanges:
-            # stable sort, highest gain first (decide EqualGainModel.sort_exchanges); gains
-            # within GAIN_TIE of each other count as equal so float noise keeps list order
+            # stable sort, highest gain first (decide EqualGainModel.sort_exchanges)
             exchanges = _stable_sort_by_gain(exchanges)
             best = exchanges.pop(0)
             if not best.valid:
@@ -406,18 +414,29 @@ def exchange_run(
                 "externalities": externalities,
             }
         )
-    return {"initial": initial, "rounds": history}
+    return _floats({"initial": initial, "rounds": history})
 
 
 def _stable_sort_by_gain(exchanges):
-    """Insertion sort, highest gain first; near-equal gains keep their order."""
+    """Insertion sort, highest gain first; equal gains keep their order (as list.sort)."""
     out = []
     for ex in exchanges:
         k = len(out)
-        while k > 0 and ex.gain > out[k - 1].gain + GAIN_TIE * max(1.0, abs(ex.gain)):
+        while k > 0 and ex.gain > out[k - 1].gain:
             k -= 1
         out.insert(k, ex)
     return out
+
+
+def _floats(value):
+    """The result with every Decimal turned into a float."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    return value
 
 
 def _side_dict(side):

@@ -8,6 +8,7 @@ on an issue with bounds [lower, upper] becomes (x - lower) * 100 / (upper - lowe
 Only the equal-gain model with p = 0 is implemented; other variants raise NotImplementedError.
 """
 
+import random
 from decimal import Decimal
 from itertools import combinations
 
@@ -119,6 +120,9 @@ def exchange_run(
     """
     if model != "equal" or p != 0.0:
         raise NotImplementedError("only the equal-gain model with p = 0 is implemented")
+    # seed None: equal gains keep their order (decide with ALLOW_RANDOM off); else ties are
+    # broken by random.Random(seed), as decide does with ALLOW_RANDOM on after random.seed(seed)
+    rng = None if seed is None else random.Random(seed)
     sal = {k: _dec(v) for k, v in salience.items()}
     pw = {k: _dec(v) for k, v in power.items()}
     pos = {}
@@ -357,6 +361,17 @@ def exchange_run(
             # stable sort, highest gain first (decide EqualGainModel.sort_exchanges)
             exchanges = _stable_sort_by_gain(exchanges)
             best = exchanges.pop(0)
+            if rng is not None and exchanges:
+                # decide EqualGainModel.highest_gain with ALLOW_RANDOM: a near tie with the
+                # runner-up is settled by a coin; on tails the runner-up is appended to the list
+                # a second time (it stays at the front too), as decide does.
+                runner_up = exchanges[0]
+                if abs(best.gain - runner_up.gain) < 1e-20:
+                    if rng.random() >= 0.5:
+                        exchanges.append(best)
+                        best = exchanges.pop(0)
+                    else:
+                        exchanges.append(runner_up)
             if not best.valid:
                 continue
             kept = []

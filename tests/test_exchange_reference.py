@@ -1,8 +1,8 @@
 """The plain-loop exchange-model reference reproduces decide-exchange-model on its sample data.
 
 decide's outputs (tests/data/decide/decide_equal_p0_10rounds.json, see the README there) come
-from a run of decide 2022.1.28: equal gain, no randomisation (p = 0), random tie-breaking off,
-10 rounds.
+from runs of decide 2022.1.28: equal gain, no randomisation (p = 0), 10 rounds, random
+tie-breaking off and (seed 1) on.
 """
 
 import json
@@ -110,6 +110,21 @@ def test_first_exchange_of_round_one_by_hand():
     assert first["j"]["move"] == pytest.approx(move_wcentr)
     assert first["gain"] == pytest.approx(gain)
     assert gain == pytest.approx(abs(dp * salience[("Wcentr", p)] - dq * salience[("Wcentr", q)]))
+
+
+def test_random_tie_breaking_follows_decide():
+    """With a seed, near-equal gains are settled by a coin as decide does with its random
+    tie-breaking on; every round's outcomes, positions and exchange count match decide's."""
+    want = json.loads((DATA / "decide_equal_p0_10rounds_seed1.json").read_text(encoding="utf-8"))
+    assert want["ties"] > 0
+    got = exchange_run(*read_decide_file(DATA / "sample_data.txt"), rounds=10, seed=1)
+    for n, (w, g) in enumerate(zip(want["rounds"], got["rounds"], strict=True), start=1):
+        assert len(g["exchanges"]) == len(w["exchanges"]), n
+        for issue, value in w["nbs"].items():
+            assert g["nbs"][issue] == pytest.approx(value, abs=TOL), (n, issue)
+        for issue, row in w["position"].items():
+            for actor, value in row.items():
+                assert g["position"][issue][actor] == pytest.approx(value, abs=TOL), (n, actor)
 
 
 def test_only_equal_gain_without_randomisation():

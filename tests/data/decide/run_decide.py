@@ -1,9 +1,11 @@
 """Produce decide_equal_p0_10rounds.json with decide-exchange-model (run in decide's own venv).
 
-Equal gain, no randomisation, random tie-breaking off, 10 rounds. Not used by sim or its tests.
+Equal gain, no randomisation, 10 rounds. Without a seed random tie-breaking is off; with
+`--seed N` it is on (decide's default) after `random.seed(N)`. Not used by sim or its tests.
 """
 
 import json
+import random
 import sys
 
 from decide.data.modelfactory import ModelFactory
@@ -78,7 +80,10 @@ class Recorder:
         )
 
 
-def main(path):
+def main(path, seed=None):
+    equalgain.EqualGainModel.ALLOW_RANDOM = seed is not None
+    if seed is not None:
+        random.seed(seed)
     model = ModelFactory(InputDataFile.open(path))(
         model_klass=equalgain.EqualGainModel, randomized_value=None
     )
@@ -97,4 +102,7 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if len(sys.argv) == 4 and sys.argv[2] == "--seed":
+        main(sys.argv[1], int(sys.argv[3]))
+    else:
+        main(sys.argv[1])

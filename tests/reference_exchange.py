@@ -116,7 +116,9 @@ def exchange_run(
     ``lower``/``upper`` map issue to its bounds. Each round dict holds ``nbs`` (expected outcome
     per issue on the voting positions at the end of the round, 0-100), ``voting`` and
     ``position`` (issue -> actor -> 0-100 position: the voting positions and the start
-    positions of the next round), ``exchanges`` (realised, in order) and ``externalities``.
+    positions of the next round), ``exchanges`` (realised, in order), ``externalities`` (per
+    realised exchange, actor -> kind "own"/"ip"/"in"/"op"/"on", value, raw value) and
+    ``externality_totals`` (their sums per actor and per issue pair "p-q" over the round).
     """
     if model != "equal" or p != 0.0:
         raise NotImplementedError("only the equal-gain model with p = 0 is implemented")
@@ -398,6 +400,17 @@ def exchange_run(
                         kind = "in" if inner else "on"
                 ext[a] = {"kind": kind, "value": value, "raw": raw}
             externalities.append(ext)
+        # sums per actor and per issue pair over the round (decide Externalities observer)
+        by_actor = {}
+        by_pair = {}
+        for ex, ext in zip(realised, externalities, strict=True):
+            pair = f"{ex.p}-{ex.q}"
+            by_pair.setdefault(pair, {})
+            for a in actors:
+                kind = ext[a]["kind"]
+                by_actor.setdefault(a, {})
+                by_actor[a][kind] = by_actor[a].get(kind, ZERO) + ext[a]["value"]
+                by_pair[pair][kind] = by_pair[pair].get(kind, ZERO) + ext[a]["value"]
         for ex in realised:
             pos[ex.i.supply][ex.i.actor] = ex.i.y
             pos[ex.j.supply][ex.j.actor] = ex.j.y
@@ -427,6 +440,7 @@ def exchange_run(
                     for ex in realised
                 ],
                 "externalities": externalities,
+                "externality_totals": {"actor": by_actor, "issue_pair": by_pair},
             }
         )
     return _floats({"initial": initial, "rounds": history})

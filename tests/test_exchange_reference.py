@@ -82,6 +82,23 @@ def test_realised_exchanges_each_round(decide, reference, n):
             assert ext[k][actor]["raw"] == pytest.approx(value, abs=TOL), (k, actor)
 
 
+@pytest.mark.parametrize("n", ROUNDS)
+def test_externality_totals_each_round(decide, reference, n):
+    """Round n's externalities summed per actor and per issue pair, split into own, inner and
+    outer, positive and negative, equal decide's."""
+    want = decide["rounds"][n - 1]["externality_totals"]
+    got = reference["rounds"][n - 1]["externality_totals"]
+    for level in ("actor", "issue_pair"):
+        assert set(got[level]) == set(want[level]), level
+        for key, kinds in want[level].items():
+            for kind, value in kinds.items():
+                assert got[level][key].get(kind, 0.0) == pytest.approx(value, abs=TOL), (
+                    level,
+                    key,
+                    kind,
+                )
+
+
 def test_first_exchange_of_round_one_by_hand():
     """Round 1's best exchange, worked by hand from the equal-gain formulas: Wcentr gives way on
     tolheffing-binnenstad, Willems on extra-investering (75 points, to Wcentr's 100)."""

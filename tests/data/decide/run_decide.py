@@ -6,11 +6,15 @@ Equal gain, no randomisation, 10 rounds. Without a seed random tie-breaking is o
 
 import json
 import random
+import shutil
 import sys
+import tempfile
 
 from decide.data.modelfactory import ModelFactory
 from decide.data.reader import InputDataFile
 from decide.model import calculations, equalgain
+from decide.model.observers.externalities import Externalities
+from decide.model.observers.observer import Observable
 from decide.model.utils import ModelLoop
 
 equalgain.EqualGainModel.ALLOW_RANDOM = False
@@ -58,7 +62,7 @@ class Recorder:
             }
         )
 
-    def after_loop(self, realized, **kwargs):
+    def after_loop(self, realized, *args, **kwargs):
         self.exchanges = []
         for exchange, ext in zip(realized, self.ext, strict=True):
             self.exchanges.append(
@@ -73,7 +77,7 @@ class Recorder:
             )
         self.ext = []
 
-    def end_loop(self, **kwargs):
+    def end_loop(self, *args, **kwargs):
         nbs = {issue.name: float(value) for issue, value in self.model.nbs.items()}
         self.rounds.append(
             {"nbs": nbs, "voting": _positions(self.model), "exchanges": self.exchanges}
@@ -88,7 +92,11 @@ def main(path, seed=None):
         model_klass=equalgain.EqualGainModel, randomized_value=None
     )
     recorder = Recorder(model)
-    loop = ModelLoop(model, recorder, 0)
+    out_dir = tempfile.mkdtemp()
+    events = Observable(model_ref=model, output_directory=out_dir)
+    totals = Externalities(events)  # decide's own per-actor and per-issue-pair sums
+    events.register(recorder)
+    loop = ModelLoop(model, events, 0)
     model.calc_nbs()
     initial = {
         "nbs": {issue.name: float(value) for issue, value in model.nbs.items()},
@@ -97,6 +105,19 @@ def main(path, seed=None):
     for _ in range(10):
         loop.loop()
         recorder.rounds[-1]["position"] = _positions(model)
+        recorder.rounds[-1]["externality_totals"] = {
+            "actor": {
+                a.name: {k: float(v) for k, v in kinds.items()}
+                for a, kinds in totals.actors.items()
+            },
+            "issue_pair": {
+                f"{kinds['first'].name}-{kinds['second'].name}": {
+                    k: float(v) for k, v in kinds.items() if k not in ("first", "second")
+                }
+                for kinds in totals.connections.values()
+            },
+        }
+    shutil.rmtree(out_dir)
     out = {"initial": initial, "rounds": recorder.rounds, "ties": model.tie_count}
     print(json.dumps(out, indent=1))
 

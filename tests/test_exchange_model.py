@@ -155,3 +155,97 @@ def test_red_line_removes_trades_that_cross_it(sample, kernel_run):
     moved = (red["ex_int"][:, 1] == actor) & (red["ex_int"][:, 4] == issue)
     assert np.all(pos[issue, actor] + red["ex_float"][moved, 0] <= hi[issue, actor] + 1e-9)
     assert not np.array_equal(red["ex_int"][:1, 1:], kernel_run["ex_int"][:1, 1:])
+
+
+# ---- the registered model -------------------------------------------------------------
+SAMPLE_INPUT = Path(__file__).parent / "data" / "decide_input" / "sample_data.txt"
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    from sim.cli import main
+
+    out = tmp_path_factory.mktemp("exchange") / "out"
+    argv = ["run", str(SAMPLE_INPUT), "--model", "exchange", "--rounds", "10", "--out", str(out)]
+    assert main(argv) == 0
+    return out
+
+
+def test_sim_run_writes_decides_outcomes_and_positions(cli_run, decide):
+    """sim run --model exchange on decide's sample file writes outcomes.csv and rounds.csv
+    with decide's expected outcomes and positions (on each issue's scale)."""
+    import pandas as pd
+
+    from sim.scenario import load_scenario
+
+    a = load_scenario(SAMPLE_INPUT).arrays()
+    width = dict(zip(a.issue_ids, a.scale_hi - a.scale_lo, strict=True))
+    lo = dict(zip(a.issue_ids, a.scale_lo, strict=True))
+    outcomes = pd.read_csv(cli_run / "outcomes.csv")
+    assert list(outcomes.columns) == ["round", "issue", "outcome"]
+    assert sorted(set(outcomes["round"])) == list(range(11))
+    rounds = pd.read_csv(cli_run / "rounds.csv")
+    for n in range(MATCHED_ROUNDS + 1):
+        state = decide["initial"] if n == 0 else decide["rounds"][n - 1]
+        want_nbs = state["nbs"]
+        got = outcomes[outcomes["round"] == n].set_index("issue")["outcome"]
+        for issue, value in want_nbs.items():
+            scaled = lo[issue] + value * width[issue] / 100
+            assert got[issue] == pytest.approx(scaled, abs=TOL * width[issue]), (n, issue)
+        now = rounds[rounds["round"] == n].set_index(["issue", "actor"])["position"]
+        for issue, row in state["position"].items():
+            for actor, value in row.items():
+                scaled = lo[issue] + value * width[issue] / 100
+                assert now[(issue, actor)] == pytest.approx(scaled, abs=TOL * width[issue])
+
+
+def test_sim_run_writes_exchanges_externalities_summary_and_figures(cli_run, decide):
+    """The run's exchanges.csv lists decide's exchanges of round 1 in order, externalities.csv
+    has a row per round, actor and issue pair, and summary.json reports the outcomes."""
+    import pandas as pd
+
+    ex = pd.read_csv(cli_run / "exchanges.csv")
+    first = ex[ex["round"] == 1]
+    want = decide["rounds"][0]["exchanges"]
+    assert list(first["actor_i"]) == [w["i"]["actor"] for w in want]
+    assert list(first["issue_j"]) == [w["j"]["supply"] for w in want]
+    assert np.allclose(first["gain_i"], [w["gain"] for w in want], atol=TOL)
+    ext = pd.read_csv(cli_run / "externalities.csv")
+    assert len(ext) == 10 * 10 * 15
+    summary = json.loads((cli_run / "summary.json").read_text(encoding="utf-8"))
+    extra = json.dumps(summary)
+    assert '"random_ties": false' in extra and '"stopped"' in extra
+    for name in ("positions.png", "exchanges.png", "externalities.png"):
+        assert (cli_run / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_exchange_model_refuses_one_issue_scenarios():
+    """A scenario with one issue is refused with a ValueError naming the scenario."""
+    from sim.models import get
+    from sim.scenario import load_scenario, shipped_scenarios
+
+    model = get("exchange")
+    for name in shipped_scenarios():
+        sc = load_scenario(name)
+        if len(sc.issues) == 1:
+            with pytest.raises(ValueError, match="two or more issues") as err:
+                model.check(sc, model.Params(), None)
+            assert sc.name in str(err.value)
+            break
+    else:
+        pytest.skip("no shipped one-issue scenario")
+
+
+def test_exchange_random_ties_follow_the_seed():
+    """random_ties with one seed gives one run; the default keeps equal gains in order."""
+    from sim.models import get
+    from sim.scenario import load_scenario
+
+    model = get("exchange")
+    sc = load_scenario(SAMPLE_INPUT)
+    a = model.run(sc, model.params(random_ties=True, seed=1), 3)
+    b = model.run(sc, model.params(random_ties=True, seed=1), 3)
+    c = model.run(sc, model.params(), 3)
+    assert np.array_equal(a.positions, b.positions)
+    assert a.ties > 0 and c.ties == 0
+    assert not np.allclose(a.positions, c.positions)

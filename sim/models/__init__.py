@@ -5,12 +5,22 @@ A new model is one module here (its ``Params``, ``run``, ``batch`` and summaries
 one line below.
 """
 
-from sim.models import alternating, compromise, condorcet, crisis, eum, median, nbs, smp
+from sim.models import (
+    alternating,
+    compromise,
+    condorcet,
+    crisis,
+    eum,
+    exchange,
+    median,
+    nbs,
+    smp,
+)
 from sim.models.base import Model
 
 MODELS: dict[str, Model] = {
     module.MODEL.name: module.MODEL
-    for module in (eum, compromise, median, nbs, alternating, crisis, condorcet, smp)
+    for module in (eum, compromise, median, nbs, alternating, crisis, condorcet, smp, exchange)
 }
 """The registry: every model `sim run --model` accepts, by name."""
 

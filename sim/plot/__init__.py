@@ -16,7 +16,7 @@ strategies by name, 24 dyads, user strings cut to 60 characters (50 in a panel's
 title) and 24 x 32 inches; a note on the figure says what it leaves out.
 """
 
-from sim.plot import games, smp
+from sim.plot import exchange, games, smp
 from sim.plot._base import close, returned
 from sim.plot.agreements import run_bargaining_range, run_offers, run_zone
 from sim.plot.backtest import backtest_calibration, backtest_errors
@@ -101,5 +101,6 @@ FIGURES = {
     "backtest_calibration": returned(backtest_calibration),
     **games.FIGURES,
     **smp.FIGURES,
+    **exchange.FIGURES,
 }
 """Every figure a result can list in its outputs, by name: ``FIGURES[name](result, **options)``."""

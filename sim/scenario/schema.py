@@ -214,6 +214,7 @@ class Bloc(_Strict):
 
 MODEL_KINDS = (
     "eum", "compromise", "median", "nbs", "alternating", "crisis", "condorcet", "smp",
+    "exchange",
 )  # fmt: skip
 
 
@@ -221,7 +222,8 @@ class ModelSection(_Strict):
     """The `[model]` table: which model `sim run` uses and its parameters."""
 
     kind: Literal[
-        "eum", "compromise", "median", "nbs", "alternating", "crisis", "condorcet", "smp"
+        "eum", "compromise", "median", "nbs", "alternating", "crisis", "condorcet", "smp",
+        "exchange",
     ] = "eum"  # fmt: skip
     rounds: Annotated[int, Strict(), Field(ge=0, le=limits.MAX_ROUNDS)] = 30
     Q: Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 1.0

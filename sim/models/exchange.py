@@ -1,0 +1,386 @@
+"""The exchange model (Stokman and Van Oosten 1994) as decide-exchange-model computes it.
+
+Actors trade: on a pair of issues, two actors on opposite sides of the expected outcome on
+both each give way on the issue they care relatively less about, at the equal-gain rate;
+each round realises every exchange that stays valid, best gain first, and each actor's next
+position is a salience-weighted step towards its voting position (docs/exchange.md; the
+kernel is ``sim.kernels.exchange``). The expected outcome of an issue is the
+capability-and-salience weighted mean of the positions.
+
+Each issue's scale is mapped to decide's 0-100 by ``(x - lo) * 100 / (hi - lo)`` (positions
+and red lines alike); outputs are on the issue's scale. sim has one capability per actor: it
+is the actor's power on every issue. A red line bounds an exchange: a trade that would move
+an actor's voting position outside it is not on the table.
+
+The model needs two or more issues. Only the equal-gain rate (``rate = equal``) is
+implemented: decide's random-rate variant fails on decide's own sample data and has no
+reference yet. ``random_ties`` is decide's tie-breaking switch (``ALLOW_RANDOM``): off, equal
+gains keep their order; on, each tie between the best and the runner-up is settled by a coin
+from ``random.Random(seed)``. The round limit is ``--rounds``, else the scenario's
+``[model] rounds`` when its kind is ``exchange``, else 10 (decide's default); decide has no
+convergence test, so a run always makes its rounds (it reports ``converged`` when its last
+round realised no exchange). No mesa agents step it (``mesa_driver = False``).
+"""
+
+from __future__ import annotations
+
+import html
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.kernels import exchange as _k
+from sim.models.base import KERNEL_LOCK, Model, distribution_stats, parameter
+from sim.models.trajectory import Trajectory
+from sim.uncertainty import perturb
+
+DEFAULT_ROUNDS = 10
+"""decide's default number of rounds (``--iterations``)."""
+MAX_SEED = 2**53
+KIND = "outcome"
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the exchange model."""
+
+    rate: str = parameter(
+        "equal",
+        help="Exchange rate: equal (equal gain for both sides; decide's random-rate variant "
+        "is not implemented).",
+        choices=("equal",),
+    )
+    random_ties: bool = parameter(
+        False,
+        help="Break ties between the best and the runner-up exchange with a coin (decide's "
+        "ALLOW_RANDOM); off: equal gains keep their order.",
+    )
+    seed: int = parameter(
+        0, help="Seed of the tie-breaking coins (used only with --random-ties).", lo=0,
+        hi=MAX_SEED,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExchangeTrajectory(Trajectory):
+    """An exchange run: ``positions`` (R + 1, m, n) on each issue's scale (round r: the
+    start of round r + 1), ``voting`` (R, m, n) each round's voting positions,
+    ``outcomes`` (R + 1, m) the expected outcome per issue (round 0 on the start positions,
+    round r on round r's voting positions), ``ex_int`` (K, 5) and ``ex_float`` (K, 6) the
+    realised exchanges (`sim.kernels.exchange.EX_INT`, `EX_FLOAT`; moves on the 0-100
+    scale), ``externalities`` (R, n, pairs) per round, actor and issue pair; ``ties`` the
+    coins drawn, ``settings`` the parameters."""
+
+    voting: np.ndarray | None = None
+    outcomes: np.ndarray | None = None
+    ex_int: np.ndarray | None = None
+    ex_float: np.ndarray | None = None
+    externalities: np.ndarray | None = None
+    ties: int = 0
+    settings: tuple[tuple[str, object], ...] = ()
+
+
+def _inputs(arrays, position=None, salience=None, capability=None):
+    x = arrays.position if position is None else position
+    s = arrays.salience if salience is None else salience
+    c = arrays.capability if capability is None else capability
+    lo = arrays.scale_lo[:, None]
+    width = (arrays.scale_hi - arrays.scale_lo)[:, None]
+
+    def to100(v):
+        return np.ascontiguousarray((np.asarray(v, dtype=np.float64) - lo) * (100.0 / width))
+
+    m, n = x.shape
+    pw = np.ascontiguousarray(np.broadcast_to(np.asarray(c, dtype=np.float64), (m, n)))
+    sal = np.ascontiguousarray(s, dtype=np.float64)
+    return to100(x), sal, pw, to100(arrays.red_lo), to100(arrays.red_hi)
+
+
+def simulate(arrays, rounds, seed=None, position=None, salience=None, capability=None):
+    """One kernel run (a dict of `sim.kernels.exchange.simulate`'s arrays, positions still
+    on 0-100)."""
+    pos, sal, pw, lo, hi = _inputs(arrays, position, salience, capability)
+    with KERNEL_LOCK:
+        return _k.simulate(pos, sal, pw, lo, hi, int(rounds), seed=seed)
+
+
+def _scale(arrays, v):
+    """Values (..., m, n) or (..., m) on 0-100 back on each issue's scale."""
+    lo = arrays.scale_lo
+    width = arrays.scale_hi - arrays.scale_lo
+    if v.ndim >= 2 and v.shape[-1] != lo.shape[0]:
+        return np.ascontiguousarray(lo[:, None] + v * (width[:, None] / 100.0))
+    return np.ascontiguousarray(lo + v * (width / 100.0))
+
+
+def trajectory_of(arrays, out, settings=()) -> ExchangeTrajectory:
+    pos = _scale(arrays, out["positions"])
+    R, m, n = out["voting"].shape
+    last = out["ex_int"][:, 0] == R if R else np.zeros(0, dtype=bool)
+    stopped = "converged" if R and not last.any() else "limit"
+    return ExchangeTrajectory(
+        positions=pos,
+        events=np.zeros((R, m, n), dtype=np.int64),
+        senders=np.full((R, m, n), -1, dtype=np.int64),
+        clipped=np.zeros((R, m, n), dtype=np.bool_),
+        stopped=stopped,
+        cycle_length=1 if stopped == "converged" else 0,
+        voting=_scale(arrays, out["voting"]) if R else np.zeros((0, m, n)),
+        outcomes=_scale(arrays, out["outcomes"]),
+        ex_int=out["ex_int"],
+        ex_float=out["ex_float"],
+        externalities=out["externalities"],
+        ties=int(out["ties"]),
+        settings=tuple(settings),
+    )
+
+
+def _pairs(issue_ids):
+    ids = list(issue_ids)
+    return [f"{ids[p]}|{ids[q]}" for p in range(len(ids)) for q in range(p + 1, len(ids))]
+
+
+class Exchange(Model):
+    """decide's exchange model: equal-gain vote trading between pairs of actors."""
+
+    name = "exchange"
+    summary = (
+        "Exchange model (Stokman-Van Oosten, as decide-exchange-model): pairs of actors "
+        "trade positions on pairs of issues at the equal-gain rate, round by round"
+    )
+    citation = (
+        "Stokman, F. N., Van Oosten, R. (1994). The exchange of voting positions: an "
+        "object-oriented model of policy networks. In Bueno de Mesquita, B., Stokman, F. N. "
+        "(eds.), European Community Decision Making. Yale University Press; "
+        "decide-exchange-model 2022.1.28 (foarsitter/decide-exchange-model)."
+    )
+    Params = Params
+    moves = True
+    mesa_driver = False
+    forecast_kinds = (KIND,)
+    arrays_forecasts = False
+    ensemble_figure = "exchange_distribution"
+
+    def rounds_for(self, scenario, rounds: int | None) -> int:
+        """``rounds``, else the scenario's ``[model] rounds`` when its kind is exchange,
+        else 10 (decide's default)."""
+        if rounds is not None:
+            return int(rounds)
+        if scenario.model.kind == self.name:
+            return scenario.model.rounds
+        return DEFAULT_ROUNDS
+
+    def check(self, scenario, params, rounds) -> None:
+        super().check(scenario, params, rounds)
+        if len(scenario.issues) < 2:
+            raise ValueError(
+                f"{scenario.name}: the exchange model needs two or more issues, "
+                f"got {len(scenario.issues)}"
+            )
+        p = Params() if params is None else params
+        if p.rate != "equal":
+            raise ValueError(f"rate: expected equal, got {p.rate!r}")
+        if not isinstance(p.random_ties, bool):
+            raise ValueError(f"random_ties: expected true or false, got {p.random_ties!r}")
+        if (
+            isinstance(p.seed, bool)
+            or not isinstance(p.seed, numbers.Real)
+            or p.seed != int(p.seed)
+            or not 0 <= p.seed <= MAX_SEED
+        ):
+            raise ValueError(f"seed: expected a whole number in [0, {MAX_SEED}], got {p.seed!r}")
+
+    def _seed(self, p):
+        return int(p.seed) if p.random_ties else None
+
+    def run(self, scenario, params=None, rounds=None, **how) -> ExchangeTrajectory:
+        p = Params() if params is None else params
+        arrays = scenario.arrays()
+        limit = self.rounds_for(scenario, rounds)
+        out = simulate(arrays, limit, self._seed(p))
+        settings = (("rate", p.rate), ("random_ties", bool(p.random_ties)))
+        if p.random_ties:
+            settings += (("seed", int(p.seed)),)
+        return trajectory_of(arrays, out, settings)
+
+    def batch(self, scenario, arrays, spreads, seeds, rounds, params=None):
+        """Perturbed runs, one per seed: ``rounds, stopped, cycle_length`` and per issue
+        ``ISSUE.outcome`` (the final expected outcome)."""
+        p = Params() if params is None else params
+        X, S, C = perturb(arrays, spreads, seeds)
+        R = len(seeds)
+        m = len(arrays.issue_ids)
+        final = np.zeros((R, m))
+        steps = np.full(R, int(rounds), dtype=np.int64)
+        stopped = np.empty(R, dtype=object)
+        for r in range(R):
+            out = simulate(arrays, rounds, self._seed(p), X[r], S[r], C[r])
+            final[r] = _scale(arrays, out["outcomes"][-1])
+            last = out["ex_int"][:, 0] == rounds
+            stopped[r] = "converged" if rounds and not last.any() else "limit"
+        cols = {
+            "rounds": steps,
+            "stopped": stopped,
+            "cycle_length": (stopped == "converged").astype(np.int64),
+        }
+        for k, iid in enumerate(arrays.issue_ids):
+            cols[f"{iid}.{KIND}"] = np.ascontiguousarray(final[:, k])
+        return cols
+
+    def nominal(self, scenario, rounds: int, params=None) -> dict:
+        arrays = scenario.arrays()
+        out = simulate(arrays, rounds, None)
+        final = _scale(arrays, out["outcomes"][-1])
+        return {iid: {KIND: float(final[k])} for k, iid in enumerate(scenario.issue_ids)}
+
+    def scenario_forecasts(self, scenario, params, rounds=None) -> dict:
+        """The final expected outcome per issue."""
+        t = self.run(scenario, params, rounds)
+        return {KIND: {iid: float(v) for iid, v in zip(scenario.issue_ids, t.outcomes[-1],
+                                                         strict=True)}}  # fmt: skip
+
+    # ---- a run's tables, summary and text
+    def table(self, result, name: str):
+        import pandas as pd
+
+        t = result.trajectory
+        sc = result.scenario
+        actors = np.array(sc.actor_ids, dtype=object)
+        issues = np.array(sc.issue_ids, dtype=object)
+        if name == "outcomes":
+            R1, m = t.outcomes.shape
+            return pd.DataFrame(
+                {
+                    "round": np.repeat(np.arange(R1), m),
+                    "issue": np.tile(issues, R1),
+                    "outcome": t.outcomes.reshape(-1),
+                }
+            )
+        if name == "exchanges":
+            ei, ef = t.ex_int, t.ex_float
+            width = (sc.arrays().scale_hi - sc.arrays().scale_lo) / 100.0
+            p, q = ei[:, 3], ei[:, 4]
+            return pd.DataFrame(
+                {
+                    "round": ei[:, 0],
+                    "actor_i": actors[ei[:, 1]],
+                    "actor_j": actors[ei[:, 2]],
+                    "issue_i": issues[q],
+                    "issue_j": issues[p],
+                    "move_i": ef[:, 0] * width[q],
+                    "move_j": ef[:, 1] * width[p],
+                    "gain_i": ef[:, 2],
+                    "gain_j": ef[:, 2],
+                    "rate": ef[:, 5],
+                }
+            )
+        if name == "externalities":
+            e = t.externalities
+            R, n, P = e.shape
+            return pd.DataFrame(
+                {
+                    "round": np.repeat(np.arange(1, R + 1), n * P),
+                    "actor": np.tile(np.repeat(actors, P), R),
+                    "issue_pair": np.tile(np.array(_pairs(sc.issue_ids), dtype=object), R * n),
+                    "gain": e.reshape(-1),
+                }
+            )
+        return super().table(result, name)
+
+    def run_extra(self, result) -> dict:
+        """The parameters, the rounds, how the run stopped, the exchanges per round and per
+        issue the expected outcome at the start and the end."""
+        t = result.trajectory
+        R = t.rounds
+        counts = np.bincount(t.ex_int[:, 0], minlength=R + 1)[1:] if R else np.zeros(0)
+        return {
+            "parameters": dict(t.settings),
+            "rounds": int(R),
+            "stopped": t.stopped,
+            "exchanges_per_round": [int(v) for v in counts],
+            "ties": int(t.ties),
+            "outcome": {
+                iid: {"start": float(t.outcomes[0, k]), "end": float(t.outcomes[-1, k])}
+                for k, iid in enumerate(result.scenario.issue_ids)
+            },
+        }
+
+    def stop_line(self, result) -> str:
+        t = result.trajectory
+        return f"{t.rounds} rounds, {len(t.ex_int)} exchanges, stopped: {t.stopped}"
+
+    def lines(self, result) -> list[str]:
+        """The expected outcome per issue at the start and the end, and the rounds."""
+        t = result.trajectory
+        sc = result.scenario
+        lines = [f"{sc.name}: model {self.name}, {len(sc.actors)} actors, {len(sc.issues)} issues"]
+        header = f"{'issue':<16} {'start: outcome':>14}   {'end: outcome':>12}"
+        lines += [header, "-" * len(header)]
+        for k, iid in enumerate(sc.issue_ids):
+            lines.append(f"{iid[:16]:<16} {t.outcomes[0, k]:>14.2f}   {t.outcomes[-1, k]:>12.2f}")
+        lines.append(self.stop_line(result))
+        return lines
+
+    def outputs(self, result) -> list:
+        """``outcomes.csv``, ``exchanges.csv``, ``externalities.csv``, ``positions.png``,
+        ``exchanges.png`` and ``externalities.png``."""
+        return [
+            ("table", "outcomes.csv", "outcomes"),
+            ("table", "exchanges.csv", "exchanges"),
+            ("table", "externalities.csv", "externalities"),
+            ("figure", "positions.png", "positions"),
+            ("figure", "exchanges.png", "exchange_network"),
+            ("figure", "externalities.png", "exchange_externalities"),
+        ]
+
+    # ---- ensembles
+    def ensemble_summary(self, result) -> dict:
+        runs = result.runs
+        per_issue = {}
+        for iid in result.scenario.issue_ids:
+            stats = distribution_stats(runs[f"{iid}.{KIND}"])
+            stats["unperturbed"] = result.baseline[iid][KIND]
+            per_issue[iid] = {KIND: stats}
+        stopped = runs["stopped"].to_numpy()
+        return {
+            "scenario": result.scenario.name,
+            "model": self.name,
+            "runs": result.n_runs,
+            "root_seed": result.root_seed,
+            "round_limit": int(result.metadata.get("sim.round_limit", 0)),
+            "share_converged": float(np.mean(stopped == "converged")),
+            "share_limit": float(np.mean(stopped == "limit")),
+            "uncertainty": result.uncertainty,
+            "forecast": per_issue,
+            "scenario_hash": result.metadata["sim.scenario_hash"],
+        }
+
+    def ensemble_lines(self, result, s: dict) -> list[str]:
+        lines = [
+            f"{result.scenario.name}: {s['runs']} runs of {s['model']}, root seed {s['root_seed']}"
+        ]
+        header = f"{'issue':<16} {'outcome: mean':>13} {'5%':>7} {'95%':>7}"
+        lines += [header, "-" * len(header)]
+        for iid, f in s["forecast"].items():
+            o = f[KIND]
+            lines.append(f"{iid[:16]:<16} {o['mean']:>13.2f} {o['p5']:>7.2f} {o['p95']:>7.2f}")
+        return lines
+
+    def ensemble_html(self, result, s: dict) -> str:
+        rows = []
+        for iid, kinds in s["forecast"].items():
+            o = kinds[KIND]
+            rows.append(
+                f"<tr><th>{html.escape(iid)}</th><td>{o['mean']:.2f}</td>"
+                f"<td>{o['p5']:.2f} - {o['p95']:.2f}</td><td>{o['unperturbed']:.2f}</td></tr>"
+            )
+        return (
+            f"<p><b>{html.escape(result.scenario.name)}</b>: ensemble of {result.n_runs} runs "
+            f"(model {html.escape(self.name)}, root seed {result.root_seed})</p>"
+            "<table><tr><th>issue</th><th>expected outcome: mean</th><th>5-95%</th>"
+            "<th>unperturbed</th></tr>" + "".join(rows) + "</table>"
+        )
+
+
+MODEL = Exchange()

@@ -249,3 +249,30 @@ def test_exchange_random_ties_follow_the_seed():
     assert np.array_equal(a.positions, b.positions)
     assert a.ties > 0 and c.ties == 0
     assert not np.allclose(a.positions, c.positions)
+
+
+def test_backtest_leaves_one_issue_deu_problems_out_with_the_reason():
+    """On DEU's one-issue problems a backtest of the exchange model gives no forecast and
+    says why, instead of failing."""
+    from sim.backtesting import forecast, load_dataset, make_variant
+
+    dev = Path(__file__).resolve().parents[1] / "data" / "deu3_dev.tsv"
+    cases = load_dataset(dev).cases[:3]
+    out, left_out = forecast([make_variant("exchange", {})], cases)
+    assert np.all(np.isnan(out["exchange"]))
+    assert len(left_out) == len(cases)
+    assert all("two or more issues" in row["why"] for row in left_out)
+
+
+def test_scenario_of_kind_exchange_sets_the_rounds():
+    """Without --rounds a scenario whose [model] kind is exchange runs its own rounds, any
+    other kind 10."""
+    from sim.models import get
+    from sim.scenario import load_scenario
+
+    model = get("exchange")
+    sc = load_scenario(SAMPLE_INPUT)
+    assert model.rounds_for(sc, None) == 10
+    own = sc.model_copy(update={"model": sc.model.model_copy(update={"kind": "exchange"})})
+    assert own.model.rounds != 10
+    assert model.rounds_for(own, None) == own.model.rounds

@@ -276,3 +276,15 @@ def test_scenario_of_kind_exchange_sets_the_rounds():
     own = sc.model_copy(update={"model": sc.model.model_copy(update={"kind": "exchange"})})
     assert own.model.rounds != 10
     assert model.rounds_for(own, None) == own.model.rounds
+
+
+def test_random_ties_from_the_command_line(capsys):
+    """--random-ties takes true or false; another word is exit 2 naming the parameter."""
+    from sim.cli import main
+
+    base = ["run", str(SAMPLE_INPUT), "--model", "exchange", "--rounds", "1"]
+    assert main([*base, "--random-ties", "true", "--seed", "1"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--random-ties", "maybe"]) == 2
+    err = capsys.readouterr().err
+    assert "random_ties" in err and "maybe" in err and "Traceback" not in err

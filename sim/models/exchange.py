@@ -39,6 +39,8 @@ DEFAULT_ROUNDS = 10
 """decide's default number of rounds (``--iterations``)."""
 MAX_SEED = 2**53
 KIND = "outcome"
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class Params:
     random_ties: bool = parameter(
         False,
         help="Break ties between the best and the runner-up exchange with a coin (decide's "
-        "ALLOW_RANDOM); off: equal gains keep their order.",
+        "ALLOW_RANDOM): true or false (default); false: equal gains keep their order.",
+        metavar="true|false",
     )
     seed: int = parameter(
         0, help="Seed of the tie-breaking coins (used only with --random-ties).", lo=0,
@@ -161,6 +164,22 @@ class Exchange(Model):
     forecast_kinds = (KIND,)
     arrays_forecasts = False
     ensemble_figure = "exchange_distribution"
+
+    def params(self, **values):
+        """The parameters; ``random_ties`` also as text (true/false, yes/no, on/off, 1/0,
+        as the command line gives it)."""
+        flag = values.get("random_ties")
+        if isinstance(flag, str):
+            word = flag.strip().lower()
+            if word in _TRUE:
+                values["random_ties"] = True
+            elif word in _FALSE:
+                values["random_ties"] = False
+            else:
+                raise ValueError(f"random_ties: expected true or false, got {flag!r}")
+        elif flag is not None and not isinstance(flag, bool):
+            raise TypeError(f"random_ties: expected true or false, got {flag!r}")
+        return super().params(**values)
 
     def rounds_for(self, scenario, rounds: int | None) -> int:
         """``rounds``, else the scenario's ``[model] rounds`` when its kind is exchange,

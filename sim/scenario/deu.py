@@ -43,7 +43,7 @@ from sim.scenario.limits import (
     MAX_TEXT_LENGTH,
     MIN_CAPABILITY,
 )
-from sim.scenario.load import MAX_BYTES
+from sim.scenario.load import MAX_BYTES, decode_text
 from sim.scenario.schema import ScenarioArrays, id_problem
 
 __all__ = [
@@ -231,17 +231,7 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _decode(data: bytes, source: str) -> str:
-    if not data.strip():
-        raise ScenarioError(source, [("", f"empty file; {_EXPECTED}")])
-    if b"\x00" in data:
-        raise ScenarioError(source, [("", "binary data; expected a UTF-8 text file")])
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            source,
-            [("", f"not UTF-8 text (bad byte at offset {exc.start}); expected a UTF-8 text file")],
-        ) from None
+    return decode_text(data, source, _EXPECTED)
 
 
 class _Problems(list):

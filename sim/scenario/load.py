@@ -104,8 +104,14 @@ def _read_text(path: Path) -> str:
         raise ScenarioError(
             source, [("", f"file too large ({len(data)} bytes; at most {MAX_BYTES})")]
         )
+    return decode_text(data, source)
+
+
+def decode_text(data: bytes, source: str, expected: str = "expected a scenario") -> str:
+    """A file's bytes as text: refused (``ScenarioError`` naming ``source``) when empty
+    (``expected`` says what should be there), binary or not UTF-8; a BOM is dropped."""
     if not data.strip():
-        raise ScenarioError(source, [("", "empty file; expected a scenario")])
+        raise ScenarioError(source, [("", f"empty file; {expected}")])
     if b"\x00" in data:
         raise ScenarioError(source, [("", "binary data; expected a UTF-8 text file")])
     try:

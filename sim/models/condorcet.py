@@ -25,7 +25,12 @@ import numpy as np
 from sim.kernels.pce import PCE_NAMES, RISK_NAMES, RULE_NAMES, VICTORY_NAMES, elections
 from sim.models.base import KERNEL_LOCK, distribution_stats, parameter
 from sim.models.compromise import Static
-from sim.models.trajectory import Trajectory, forecast_batch, static_trajectory
+from sim.models.trajectory import (
+    Trajectory,
+    forecast_batch,
+    forecast_pair_lines,
+    static_trajectory,
+)
 from sim.uncertainty import perturb
 
 WEIGHTS = ("capability", "influence")
@@ -282,19 +287,8 @@ class Condorcet(Static):
         return s
 
     def ensemble_lines(self, result, s: dict) -> list[str]:
-        lines = super().ensemble_lines(result, s)
-        header = (
-            f"{'issue':<16} {'election mean':>16} {'5%':>7} {'95%':>7}   "
-            f"{'mode: mean':>12} {'5%':>7} {'95%':>7}"
-        )
-        lines += ["", header, "-" * len(header)]
-        for iid, f in s["forecast"].items():
-            c, m = f["mean"], f["mode"]
-            lines.append(
-                f"{iid[:16]:<16} {c['mean']:>16.2f} {c['p5']:>7.2f} {c['p95']:>7.2f}   "
-                f"{m['mean']:>12.2f} {m['p5']:>7.2f} {m['p95']:>7.2f}"
-            )
-        return lines
+        pair = forecast_pair_lines(s["forecast"], ("mean", "mode"), ("election mean", "mode: mean"))
+        return [*super().ensemble_lines(result, s), "", *pair]
 
     def ensemble_html(self, result, s: dict) -> str:
         rows = []

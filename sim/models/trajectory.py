@@ -309,6 +309,22 @@ def batched_forecasts(
     return out
 
 
+def forecast_pair_lines(forecast: dict, kinds: tuple[str, str], labels: tuple[str, str]):
+    """An ensemble's two forecasts per issue as a table of text lines: each one's mean and
+    5-95% range (``forecast[issue][kind]`` holds ``mean``, ``p5``, ``p95``)."""
+    header = (
+        f"{'issue':<16} {labels[0]:>16} {'5%':>7} {'95%':>7}   {labels[1]:>12} {'5%':>7} {'95%':>7}"
+    )
+    lines = [header, "-" * len(header)]
+    for iid, f in forecast.items():
+        c, m = f[kinds[0]], f[kinds[1]]
+        lines.append(
+            f"{iid[:16]:<16} {c['mean']:>16.2f} {c['p5']:>7.2f} {c['p95']:>7.2f}   "
+            f"{m['mean']:>12.2f} {m['p5']:>7.2f} {m['p95']:>7.2f}"
+        )
+    return lines
+
+
 class PositionModel(Model):
     """A model that moves (or keeps) positions: its outcome is a `Trajectory`, its
     forecast the compromise and weighted median of the final state."""
@@ -369,18 +385,9 @@ class PositionModel(Model):
             f"{s['root_seed']}; converged {s['share_converged']:.1%}, cycle "
             f"{s['share_cycle']:.1%}, round limit {s['share_limit']:.1%}"
         ]
-        header = (
-            f"{'issue':<16} {'compromise: mean':>16} {'5%':>7} {'95%':>7}   "
-            f"{'median: mean':>12} {'5%':>7} {'95%':>7}"
+        return lines + forecast_pair_lines(
+            s["forecast"], ("compromise", "median"), ("compromise: mean", "median: mean")
         )
-        lines += [header, "-" * len(header)]
-        for iid, f in s["forecast"].items():
-            c, m = f["compromise"], f["median"]
-            lines.append(
-                f"{iid[:16]:<16} {c['mean']:>16.2f} {c['p5']:>7.2f} {c['p95']:>7.2f}   "
-                f"{m['mean']:>12.2f} {m['p5']:>7.2f} {m['p95']:>7.2f}"
-            )
-        return lines
 
     def ensemble_html(self, result, s: dict) -> str:
         rows = []

@@ -279,11 +279,11 @@ def _read_marker(state: Path) -> str | None:
 
 def _fresh_and_empty(state: Path) -> bool:
     """Whether ``state`` was made in the last few seconds and holds nothing but sim's
-    temporary files (a folder another sim process is setting up)."""
+    temporary files and its marker (a folder another sim process is setting up)."""
     try:
         if time.time() - os.lstat(state).st_mtime > 5:
             return False
-        return all(p.name.endswith(".sim-tmp") for p in state.iterdir())
+        return all(p.name.endswith(".sim-tmp") or p.name == OWNER for p in state.iterdir())
     except OSError:
         return False
 
@@ -408,8 +408,14 @@ class OutputDir:
         marker = _read_marker(s)
         # another sim process may have made the folder a moment ago and be writing its
         # marker: a new, empty .sim is given a moment before it is called foreign
+        # (a marker caught half-written is a prefix of the text: it is waited for too)
         waited = 0
-        while marker is None and waited < 20 and _fresh_and_empty(s):
+        while (
+            marker != OWNER_TEXT
+            and (marker is None or OWNER_TEXT.startswith(marker))
+            and waited < 60
+            and _fresh_and_empty(s)
+        ):
             time.sleep(0.05)
             waited += 1
             marker = _read_marker(s)

@@ -428,6 +428,39 @@ def test_a_state_folder_being_set_up_by_another_process_is_waited_for(tmp_path):
     assert (tmp_path / "o" / "a.txt").read_text() == "x"
 
 
+def test_a_marker_caught_half_written_is_waited_for(tmp_path):
+    """The other process's marker exists but is empty (opened, not yet written): the
+    command waits for the whole text rather than calling the folder foreign."""
+    import threading
+    import time
+
+    from sim.outputs import OWNER, OWNER_TEXT
+
+    state = tmp_path / "o" / STATE
+    state.mkdir(parents=True)
+    (state / OWNER).write_text(OWNER_TEXT[:10])
+
+    def other_process():
+        time.sleep(0.3)
+        (state / OWNER).write_text(OWNER_TEXT)
+
+    t = threading.Thread(target=other_process)
+    t.start()
+    try:
+        write_files(tmp_path / "o", {"a.txt": "x"})
+    finally:
+        t.join()
+    assert (tmp_path / "o" / "a.txt").read_text() == "x"
+
+
+def test_a_wrong_marker_in_a_new_state_folder_is_refused(tmp_path):
+    state = tmp_path / "o" / STATE
+    state.mkdir(parents=True)
+    (state / "OWNER").write_text("something else\n")
+    with pytest.raises(OutputError, match="not made by sim"):
+        write_files(tmp_path / "o", {"a.txt": "x"})
+
+
 def test_an_old_empty_state_folder_is_not_waited_for(tmp_path):
     state = tmp_path / "o" / STATE
     state.mkdir(parents=True)

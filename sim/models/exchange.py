@@ -163,6 +163,7 @@ class Exchange(Model):
     mesa_driver = False
     forecast_kinds = (KIND,)
     arrays_forecasts = False
+    joint_issues = True
     ensemble_figure = "exchange_distribution"
 
     def params(self, **values):

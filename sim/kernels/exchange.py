@@ -32,7 +32,8 @@ State of one round's candidate exchanges, one row per exchange ``e``:
 * ``sf`` float64 (E, 2, 10): per side X (current position on the supply issue), MOVE, Y
   (voting position), NBS0, NBS1 (outcome before and after its move), FSUM, FMIN, FMAX
   (earlier moves kept in decide's move list), HASTOP (1 while the current move is listed);
-* ``ef`` float64 (E, 4): GAIN, DP, DQ, VALID;
+* ``ef`` float64 (E, 5): GAIN, DP, DQ, VALID (both actors accept, :func:`accepts`), GAINED
+  (the equal-gain calculation ran and its gain is at least ``MIN_MOVE``);
 * ``upd`` float64 (E, 2, n) and ``hupd`` bool (E, 2, n): recorded voting positions of other
   actors on issue p (0) and q (1).
 """
@@ -55,7 +56,8 @@ FIXED_WEIGHT = 0.1
 
 X, MOVE, Y, NBS0, NBS1, FSUM, FMIN, FMAX, HASTOP = 0, 1, 2, 3, 4, 5, 6, 7, 8
 NSF = 10
-GAIN, DP, DQ, VALID = 0, 1, 2, 3
+GAIN, DP, DQ, VALID, GAINED = 0, 1, 2, 3, 4
+NEF = 5
 
 EX_INT = ("round", "actor_i", "actor_j", "issue_p", "issue_q")
 """The int64 columns of a realised exchange (actor i moves on q, actor j on p)."""
@@ -145,6 +147,24 @@ def _move_valid(e, s, act, sup, sf, lo, hi):
 
 
 @jit
+def accepts(e, a, act, sup, sf, ef, lo, hi):
+    """Whether actor ``a`` accepts exchange ``e`` as it stands: the exchange was calculated
+    with a gain of at least ``MIN_MOVE`` and ``a``'s own move on the issue it gives way on is
+    valid (more than ``MIN_MOVE``, its voting position within 0-100 and within its red line,
+    its moves of the round at most 100 together and all one way). An exchange is valid, and
+    realised when it comes first, when both its actors accept it."""
+    s = 0 if act[e, 0] == a else 1
+    return ef[e, GAINED] > 0.0 and _move_valid(e, s, act, sup, sf, lo, hi)
+
+
+@jit
+def _both_accept(e, act, sup, sf, ef, lo, hi):
+    if not accepts(e, act[e, 0], act, sup, sf, ef, lo, hi):
+        return False
+    return accepts(e, act[e, 1], act, sup, sf, ef, lo, hi)
+
+
+@jit
 def _push(e, s, sf, value):
     if sf[e, s, HASTOP] > 0.0:
         top = sf[e, s, MOVE]
@@ -204,8 +224,6 @@ def _check_nbs(e, s, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, l
     sf[e, s, Y] = sf[e, s, X] + move_s
     ef[e, GAIN] = _utility(e, o, dq, dp, act, sup, dem, sal)
     sf[e, s, NBS1] = _adjust(e, s, sf[e, s, Y], sup, act, ei, upd, hupd, pos0, sal, pw, den)
-    ok = _move_valid(e, o, act, sup, sf, lo, hi) and _move_valid(e, s, act, sup, sf, lo, hi)
-    ef[e, VALID] = 1.0 if ok else 0.0
 
 
 @jit
@@ -219,6 +237,7 @@ def _calculate(e, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, lo, 
     sj = sal[pj, aj] * pw[pj, aj]
     if si <= 0.0 or sj <= 0.0 or den[qi] <= 0.0 or den[pj] <= 0.0:
         ef[e, VALID] = 0.0
+        ef[e, GAINED] = 0.0
         ef[e, GAIN] = 0.0
         return
     xi = sf[e, 0, X]
@@ -245,17 +264,14 @@ def _calculate(e, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, lo, 
     ef[e, DP] = dp
     ef[e, DQ] = dq
     ef[e, GAIN] = _utility(e, 0, dq, dp, act, sup, dem, sal)
-    ok = _move_valid(e, 0, act, sup, sf, lo, hi) and _move_valid(e, 1, act, sup, sf, lo, hi)
-    if ef[e, GAIN] < MIN_MOVE:
-        ok = False
-    if not ok:
+    ef[e, GAINED] = 1.0 if ef[e, GAIN] >= MIN_MOVE else 0.0
+    if not _both_accept(e, act, sup, sf, ef, lo, hi):
         ef[e, VALID] = 0.0
         return
-    ef[e, VALID] = 1.0
+    # the outcome checks cut the moves; the gain is not checked again (decide)
     _check_nbs(e, 0, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, lo, hi)
     _check_nbs(e, 1, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, lo, hi)
-    ok = _move_valid(e, 0, act, sup, sf, lo, hi) and _move_valid(e, 1, act, sup, sf, lo, hi)
-    ef[e, VALID] = 1.0 if ok else 0.0
+    ef[e, VALID] = 1.0 if _both_accept(e, act, sup, sf, ef, lo, hi) else 0.0
 
 
 @jit
@@ -379,16 +395,15 @@ def _stable_sort(lst, length, ef):
 
 
 @jit
-def run_round(pos0, sal, pw, lo, hi, coins, coin_at, use_coins):
-    """One round (docs/exchange.md 3-9) from start positions ``pos0`` (m, n).
+def round_start(pos0, sal, pw, lo, hi):
+    """The start of a round (docs/exchange.md 3-5) from start positions ``pos0`` (m, n):
+    every candidate exchange, each calculated, and the list to rank.
 
-    Returns the voting positions (m, n), the next round's start positions (m, n), the
-    realised exchanges (K, 5) int64 actor i, actor j, issue p, issue q, pair index and
-    (K, 6) float64 move i, move j, gain, dp, dq, rate, the externality totals (n, pairs),
-    the next unused coin and whether the coins ran out (then nothing else is meaningful).
-    """
+    Returns ``den`` (m,) the outcome weights per issue, the candidates ``ei``, ``act``,
+    ``sup``, ``dem``, their state ``sf``, ``ef``, ``upd``, ``hupd`` (module docstring), the
+    list ``lst`` of exchanges still open (its first ``length`` entries; room for one more),
+    a buffer of the same size for :func:`realise` and ``length``."""
     m, n = pos0.shape
-    npairs = m * (m - 1) // 2
     den = np.zeros(m)
     for d in range(m):
         for a in range(n):
@@ -397,7 +412,7 @@ def run_round(pos0, sal, pw, lo, hi, coins, coin_at, use_coins):
     ei, act, sup, dem = candidates(pos0, sal, nbs)
     total = ei.shape[0]
     sf = np.zeros((total, 2, NSF))
-    ef = np.zeros((total, 4))
+    ef = np.zeros((total, NEF))
     upd = np.zeros((total, 2, n))
     hupd = np.zeros((total, 2, n), dtype=np.bool_)
     for e in range(total):
@@ -410,69 +425,84 @@ def run_round(pos0, sal, pw, lo, hi, coins, coin_at, use_coins):
     for e in range(total):
         lst[e] = e
     buf = np.zeros(total + 1, dtype=np.int64)
-    length = total
-    realised = np.zeros(max(4 * total, 4), dtype=np.int64)
-    nreal = 0
-    ext = np.zeros((n, npairs))
-    ran_out = False
-    while length > 0:
-        _stable_sort(lst, length, ef)
-        best = lst[0]
-        for k in range(length - 1):
-            lst[k] = lst[k + 1]
-        length -= 1
-        if use_coins and length > 0:
-            ru = lst[0]
-            if abs(ef[best, GAIN] - ef[ru, GAIN]) < EPS:
-                if coin_at >= coins.shape[0]:
-                    ran_out = True
-                    break
-                c = coins[coin_at]
-                coin_at += 1
-                if c >= 0.5:
-                    lst[length] = best
-                    length += 1
-                    best = lst[0]
-                    for k in range(length - 1):
-                        lst[k] = lst[k + 1]
-                    length -= 1
-                else:
-                    lst[length] = ru
-                    length += 1
-        if ef[best, VALID] <= 0.0:
-            continue
-        kept = 0
-        for k in range(length):
-            e = lst[k]
+    return den, ei, act, sup, dem, sf, ef, upd, hupd, lst, buf, total
+
+
+@jit
+def take_best(lst, length, ef, coins, coin_at, use_coins):
+    """Rank the open exchanges by gain (stable: gains within EPS keep their order) and take
+    the best off the list; with ``use_coins``, a tie between it and the runner-up is settled
+    by the coin ``coins[coin_at]`` (>= 0.5: the runner-up is taken, the best goes to the
+    end of the list; else the runner-up goes to the end).
+
+    Returns the exchange taken, the new length, the next unused coin and whether the coins
+    ran out (then nothing was taken and the list is as it was, ranked)."""
+    _stable_sort(lst, length, ef)
+    if use_coins and length > 1 and coin_at >= coins.shape[0]:
+        if abs(ef[lst[0], GAIN] - ef[lst[1], GAIN]) < EPS:
+            return -1, length, coin_at, True
+    best = lst[0]
+    for k in range(length - 1):
+        lst[k] = lst[k + 1]
+    length -= 1
+    if use_coins and length > 0:
+        ru = lst[0]
+        if abs(ef[best, GAIN] - ef[ru, GAIN]) < EPS:
+            c = coins[coin_at]
+            coin_at += 1
+            if c >= 0.5:
+                lst[length] = best
+                length += 1
+                best = lst[0]
+                for k in range(length - 1):
+                    lst[k] = lst[k + 1]
+                length -= 1
+            else:
+                lst[length] = ru
+                length += 1
+    return best, length, coin_at, False
+
+
+@jit
+def realise(best, lst, length, buf, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den,
+            lo, hi, ext):  # fmt: skip
+    """Realise exchange ``best`` (both its actors accepted it): every other open exchange is
+    recalculated against it and the invalid ones leave the list; its externalities are
+    added to ``ext`` (n, pairs). Returns the new length of the list."""
+    n = pos0.shape[1]
+    kept = 0
+    for k in range(length):
+        e = lst[k]
+        if ef[e, VALID] > 0.0:
+            _recalculate(e, best, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, lo, hi)
             if ef[e, VALID] > 0.0:
-                _recalculate(
-                    e, best, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, lo, hi
-                )
-                if ef[e, VALID] > 0.0:
-                    buf[kept] = e
-                    kept += 1
-        for k in range(kept):
-            lst[k] = buf[k]
-        length = kept
-        if nreal >= realised.shape[0]:
-            grown = np.zeros(2 * realised.shape[0], dtype=np.int64)
-            grown[:nreal] = realised[:nreal]
-            realised = grown
-        realised[nreal] = best
-        nreal += 1
-        # externalities (decide calculations.actor_externalities; the pair itself: the gain)
-        p_iss = sup[best, 1]
-        q_iss = sup[best, 0]
-        pair = ei[best, 4]
-        for a in range(n):
-            if a == act[best, 0] or a == act[best, 1]:
-                ext[a, pair] += ef[best, GAIN]
-                continue
-            xp = pos0[p_iss, a]
-            xq = pos0[q_iss, a]
-            left = abs(sf[best, 1, NBS0] - xp) - abs(sf[best, 1, NBS1] - xp)
-            right = abs(sf[best, 0, NBS0] - xq) - abs(sf[best, 0, NBS1] - xq)
-            ext[a, pair] += left * sal[p_iss, a] + right * sal[q_iss, a]
+                buf[kept] = e
+                kept += 1
+    for k in range(kept):
+        lst[k] = buf[k]
+    # externalities (decide calculations.actor_externalities; the pair itself: the gain)
+    p_iss = sup[best, 1]
+    q_iss = sup[best, 0]
+    pair = ei[best, 4]
+    for a in range(n):
+        if a == act[best, 0] or a == act[best, 1]:
+            ext[a, pair] += ef[best, GAIN]
+            continue
+        xp = pos0[p_iss, a]
+        xq = pos0[q_iss, a]
+        left = abs(sf[best, 1, NBS0] - xp) - abs(sf[best, 1, NBS1] - xp)
+        right = abs(sf[best, 0, NBS0] - xq) - abs(sf[best, 0, NBS1] - xq)
+        ext[a, pair] += left * sal[p_iss, a] + right * sal[q_iss, a]
+    return kept
+
+
+@jit
+def round_end(realised, pos0, sal, ei, act, sup, sf, ef):
+    """The end of a round (docs/exchange.md 9) after the exchanges ``realised`` (in order):
+    the voting positions (m, n), the next round's start positions (m, n) and the exchanges
+    as (K, 5) int64 rows of actor i, actor j, issue p, issue q, pair index and (K, 6)
+    float64 rows of move i, move j, gain, dp, dq, rate."""
+    nreal = realised.shape[0]
     voting = pos0.copy()
     for k in range(nreal):
         e = realised[k]
@@ -502,6 +532,43 @@ def run_round(pos0, sal, pw, lo, hi, coins, coin_at, use_coins):
         rows_f[k, 3] = ef[e, DP]
         rows_f[k, 4] = ef[e, DQ]
         rows_f[k, 5] = ef[e, DQ] / ef[e, DP] if ef[e, DP] != 0.0 else math.nan
+    return voting, after, rows_i, rows_f
+
+
+@jit
+def run_round(pos0, sal, pw, lo, hi, coins, coin_at, use_coins):
+    """One round (docs/exchange.md 3-9) from start positions ``pos0`` (m, n):
+    :func:`round_start`, then until the list is empty :func:`take_best` and, when both its
+    actors accept it (:func:`accepts`), :func:`realise`; then :func:`round_end`.
+
+    Returns the voting positions (m, n), the next round's start positions (m, n), the
+    realised exchanges (K, 5) int64 actor i, actor j, issue p, issue q, pair index and
+    (K, 6) float64 move i, move j, gain, dp, dq, rate, the externality totals (n, pairs),
+    the next unused coin and whether the coins ran out (then nothing else is meaningful).
+    """
+    m, n = pos0.shape
+    npairs = m * (m - 1) // 2
+    den, ei, act, sup, dem, sf, ef, upd, hupd, lst, buf, length = round_start(pos0, sal, pw, lo, hi)
+    total = ei.shape[0]
+    realised = np.zeros(max(4 * total, 4), dtype=np.int64)
+    nreal = 0
+    ext = np.zeros((n, npairs))
+    ran_out = False
+    while length > 0:
+        best, length, coin_at, ran_out = take_best(lst, length, ef, coins, coin_at, use_coins)
+        if ran_out:
+            break
+        if not _both_accept(best, act, sup, sf, ef, lo, hi):
+            continue
+        length = realise(best, lst, length, buf, ei, act, sup, dem, sf, ef, upd, hupd, pos0,
+                         sal, pw, den, lo, hi, ext)  # fmt: skip
+        if nreal >= realised.shape[0]:
+            grown = np.zeros(2 * realised.shape[0], dtype=np.int64)
+            grown[:nreal] = realised[:nreal]
+            realised = grown
+        realised[nreal] = best
+        nreal += 1
+    voting, after, rows_i, rows_f = round_end(realised[:nreal], pos0, sal, ei, act, sup, sf, ef)
     return voting, after, rows_i, rows_f, ext, coin_at, ran_out
 
 

@@ -53,8 +53,9 @@ from sim.scenario import (
     resolve,
     validate_raw,
 )
-from sim.scenario.deu import DeuIssue, is_deu, read_deu
-from sim.scenario.schema import FrozenDict
+from sim.scenario.deu import DeuIssue, actor_id, is_deu, read_deu
+from sim.scenario.limits import MAX_ID_LENGTH
+from sim.scenario.schema import FrozenDict, id_problem
 
 RESAMPLES = 2000
 """Bootstrap resamples over issues for every interval."""
@@ -66,6 +67,9 @@ SCENARIO_SUFFIXES = (".toml", ".json")
 DEU_SUFFIXES = (".tsv", ".txt", ".tab")
 EXTRA_KEYS = ("rounds", "Q", "T")
 """Keys a variant may set beside its model's parameters."""
+ABSENT_SALIENCE = 1e-9
+"""The salience (on 0-1), in a DEU proposal run as one scenario, of an actor on an issue of
+the proposal where it has no position (`proposal_scenario`)."""
 
 
 class BacktestError(ValueError):
@@ -400,6 +404,109 @@ def _issue_scenario(issue: DeuIssue) -> Scenario:
     return validate_raw(raw, f"{issue.case} {issue.issue}")
 
 
+def _joint_id(text: str, fallback: str, taken: set[str]) -> str:
+    """``text`` as a scenario id not in ``taken`` (``fallback`` where it is not an id; a
+    suffix ``_2``, ``_3``... where it is taken), added to ``taken``."""
+    got = text if id_problem(text) is None else fallback
+    base, n = got, 1
+    while got in taken:
+        n += 1
+        got = f"{base[: MAX_ID_LENGTH - len(str(n)) - 1]}_{n}"
+    taken.add(got)
+    return got
+
+
+def proposal_scenario(issues: tuple[DeuIssue, ...] | list[DeuIssue]) -> Scenario:
+    """A DEU proposal's issues as one scenario, for models that run issues together
+    (`Model.joint_issues`).
+
+    Its actors are the union of the actors with a position on any of the issues, in the
+    order they first appear (their ids as `sim.scenario.deu.actor_id` gives them), each with
+    its capability from the file (at least 1e-9, as for one issue). An actor with no
+    position on an issue is placed at the issue's capability-and-salience weighted mean of
+    the actors that have one (so the issue's expected outcome at the start is theirs alone),
+    with salience :data:`ABSENT_SALIENCE` there and a red line holding it at that point: it
+    weighs next to nothing in the issue's outcome, gives way on that issue first in any
+    exchange that pairs it with another (its relative salience is the smallest), and the
+    red line takes every such exchange off the table, so it never trades on or for an issue
+    it has no position on. (A salience of exactly 0 would not do: the exchange model then
+    lets the actor give way on an issue it cares about in return for one it does not.)
+    Issues keep their DEU ids where these are valid ids; scales are 0-100 and the status
+    quo is ``rp`` where given.
+    """
+    issues = list(issues)
+    taken_i: set[str] = set()
+    iids = [_joint_id(i.issue, f"issue{k + 1}", taken_i) for k, i in enumerate(issues)]
+    means = []
+    for i in issues:
+        w = np.asarray(i.capability, dtype=np.float64) * np.asarray(i.salience, dtype=np.float64)
+        means.append(float(np.sum(w * i.position) / np.sum(w)))
+    suffixes = list(dict.fromkeys(a for i in issues for a in i.actors))
+    taken_a: set[str] = set()
+    actors = {}
+    for k, suffix in enumerate(suffixes):
+        aid = _joint_id(actor_id(suffix), f"A{k}", taken_a)
+        first = next(i for i in issues if suffix in i.actors)
+        position, salience, red_line = {}, {}, {}
+        for iid, i, mean in zip(iids, issues, means, strict=True):
+            if suffix in i.actors:
+                at = i.actors.index(suffix)
+                position[iid] = float(i.position[at])
+                salience[iid] = float(i.salience[at])
+            else:
+                position[iid] = mean
+                salience[iid] = ABSENT_SALIENCE
+                red_line[iid] = [mean, mean]
+        actors[aid] = {
+            "capability": max(float(first.capability[first.actors.index(suffix)]), 1e-9),
+            "position": position,
+            "salience": salience,
+        }
+        if red_line:
+            actors[aid]["red_line"] = red_line
+    entries = []
+    for iid, i in zip(iids, issues, strict=True):
+        entry = {"id": iid, "scale": [0.0, 100.0]}
+        if not math.isnan(i.status_quo):
+            entry["status_quo"] = float(i.status_quo)
+        entries.append(entry)
+    name = issues[0].case
+    raw = {"scenario": {"name": name}, "issues": entries, "actors": actors}
+    return validate_raw(raw, name)
+
+
+def _units(cases: tuple[Case, ...], joint: bool) -> list[list[int]]:
+    """The runs of a model over ``cases``: lists of case indices run together. Each case
+    alone; for a model that runs issues together, a DEU proposal's issues (same source and
+    case) as one run."""
+    if not joint:
+        return [[k] for k in range(len(cases))]
+    units: list[list[int]] = []
+    at: dict[tuple[str, str], int] = {}
+    for k, c in enumerate(cases):
+        if c.deu is None:
+            units.append([k])
+            continue
+        key = (c.source, c.case)
+        if key in at:
+            units[at[key]].append(k)
+        else:
+            at[key] = len(units)
+            units.append([k])
+    return units
+
+
+def _unit_scenario(cases: tuple[Case, ...], unit: list[int]) -> Scenario:
+    """The scenario a run of ``unit`` forecasts: a case's own, a DEU issue alone, or a DEU
+    proposal's issues together."""
+    first = cases[unit[0]]
+    if first.scenario is not None:
+        return first.scenario
+    if len(unit) == 1:
+        return _issue_scenario(first.deu)
+    return proposal_scenario([cases[k].deu for k in unit])
+
+
 def _arrays_for(v: Variant, a: ScenarioArrays) -> ScenarioArrays:
     changes = {}
     if v.Q is not None:
@@ -447,25 +554,31 @@ def forecast(variants: list[Variant], cases: tuple[Case, ...]) -> tuple[dict, li
         if not v.model.forecast_kinds:
             continue
         cols = {kind: np.full(N, np.nan) for kind in v.model.forecast_kinds}
+        units = _units(cases, v.model.joint_issues)
+        # where each run's issues go in the columns, in the run's issue order
+        slots = [np.concatenate([np.arange(offsets[k], offsets[k + 1]) for k in u]) for u in units]
         if v.model.arrays_forecasts:
-            problems = [_arrays_for(v, c.arrays) for c in cases]
+            problems = [
+                _arrays_for(
+                    v, cases[u[0]].arrays if len(u) == 1 else _unit_scenario(cases, u).arrays()
+                )
+                for u in units
+            ]
             got = v.model.point_forecasts(problems, v.params, v.rounds)
-            for k, g in enumerate(got):
+            for slot, g in zip(slots, got, strict=True):
                 for kind in cols:
-                    cols[kind][offsets[k] : offsets[k + 1]] = g[kind]
+                    cols[kind][slot] = g[kind]
         else:
-            for k, c in enumerate(cases):
-                sc = c.scenario
-                if sc is None and c.deu is not None:
-                    sc = _issue_scenario(c.deu)
+            for u, slot in zip(units, slots, strict=True):
+                c = cases[u[0]]
+                sc = _unit_scenario(cases, u)
                 why = applies(v, dataclasses.replace(c, scenario=sc))
                 if why is not None:
                     left_out.append({"model": v.label, "case": c.case, "why": why})
                     continue
                 got = v.model.scenario_forecasts(_scenario_for(v, sc), v.params, v.rounds)
                 for kind in cols:
-                    values = [got[kind][iid] for iid in sc.issue_ids]
-                    cols[kind][offsets[k] : offsets[k + 1]] = values
+                    cols[kind][slot] = [got[kind][iid] for iid in sc.issue_ids]
         for kind, name in zip(v.model.forecast_kinds, v.names, strict=True):
             out[name] = cols[kind]
     return out, left_out
@@ -490,9 +603,19 @@ def default_variants(cases: tuple[Case, ...]) -> list[Variant]:
             if c.scenario is None
             else applies(v, c) is None
             for c in cases
-        ):
+        ) or (model.joint_issues and _joint_applies(v, cases)):
             out.append(v)
     return out
+
+
+def _joint_applies(v: Variant, cases: tuple[Case, ...]) -> bool:
+    """Whether ``v`` forecasts a DEU proposal of ``cases`` run as one scenario (the first
+    proposal with two or more issues tells)."""
+    for u in _units(cases, True):
+        if len(u) >= 2:
+            sc = _unit_scenario(cases, u)
+            return applies(v, dataclasses.replace(cases[u[0]], scenario=sc)) is None
+    return False
 
 
 def _war_applies(v: Variant, c: Case) -> bool:

@@ -347,7 +347,7 @@ def test_default_models_are_those_that_forecast_the_data():
     from sim.backtesting import default_variants, load_dataset
 
     deu = [v.label for v in default_variants(load_dataset(DEV).cases)]
-    assert deu == ["eum", "compromise", "median", "nbs", "condorcet", "smp"]  # no alternating
+    assert deu == ["eum", "compromise", "median", "nbs", "condorcet", "smp", "exchange"]
     cases = load_dataset(ROOT / "scenarios").cases
     labels = [v.label for v in default_variants(cases)]
     kinds = {"eum", "compromise", "median", "nbs", "alternating", "crisis", "condorcet", "smp"}

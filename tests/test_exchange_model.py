@@ -257,7 +257,8 @@ def test_backtest_leaves_one_issue_deu_problems_out_with_the_reason():
     from sim.backtesting import forecast, load_dataset, make_variant
 
     dev = Path(__file__).resolve().parents[1] / "data" / "deu3_dev.tsv"
-    cases = load_dataset(dev).cases[:3]
+    every = load_dataset(dev).cases
+    cases = tuple(c for c in every if sum(d.case == c.case for d in every) == 1)[:3]
     out, left_out = forecast([make_variant("exchange", {})], cases)
     assert np.all(np.isnan(out["exchange"]))
     assert len(left_out) == len(cases)

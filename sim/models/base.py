@@ -240,6 +240,9 @@ class Model:
     arrays_forecasts: ClassVar[bool] = False
     """Whether :meth:`point_forecasts` runs on bare `ScenarioArrays` (data without scenario
     sections, such as the DEU issues); otherwise a backtest needs a whole scenario."""
+    joint_issues: ClassVar[bool] = False
+    """Whether the model runs a problem's issues together (trades across issues): a backtest
+    forecasts a DEU proposal's issues in one run of one scenario holding them all."""
 
     fit_grid: ClassVar[dict[str, tuple]] = {}
     """Values of the model's parameters (or ``rounds``, ``Q``, ``T``) a cross-validated

@@ -406,6 +406,7 @@ class Smp(PositionModel):
     mesa_driver = True
     forecast_kinds = KINDS
     arrays_forecasts = True
+    joint_issues = True
 
     def rounds_for(self, scenario, rounds: int | None) -> int:
         """``rounds``, else the scenario's ``[model] rounds`` when its kind is smp, else

@@ -63,7 +63,7 @@ MATCH = 1e-6
 """Expected outcomes within this fraction of the issue's scale count as equal."""
 
 DECIDE = r"""
-import json, sys, tempfile, time
+import json, os, sys, time
 from decide.data.modelfactory import ModelFactory
 from decide.data.reader import InputDataFile
 from decide.model import equalgain
@@ -73,7 +73,7 @@ from decide.model.utils import ModelLoop
 path, rounds, repeats, number = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 equalgain.EqualGainModel.ALLOW_RANDOM = False
 data = InputDataFile.open(path)
-out_dir = tempfile.mkdtemp()
+out_dir = os.getcwd()  # the benchmark's temporary directory; no observer writes to it
 
 
 def fresh():
@@ -140,16 +140,22 @@ def decide_peer(python: str, repeats: int, number: int):
     """(seconds per run, outcomes per round on 0-100) from decide, or (None, why)."""
     if not Path(python).is_file():
         return None, f"no decide interpreter at {python} (--decide-python PATH)"
-    with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run(
-            [python, "-c", DECIDE, str(SAMPLE), str(ROUNDS), str(repeats), str(number)],
-            cwd=tmp, capture_output=True, text=True,
-        )  # fmt: skip
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = subprocess.run(
+                [python, "-c", DECIDE, str(SAMPLE), str(ROUNDS), str(repeats), str(number)],
+                cwd=tmp, capture_output=True, text=True,
+            )  # fmt: skip
+    except OSError as err:
+        return None, f"cannot start {python}: {err.strerror or err}"
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["no output"])[-1]
         return None, f"decide did not run under {python}: {last}"
-    res = json.loads(out.stdout)
-    return res["seconds"], res["nbs"]
+    try:
+        res = json.loads((out.stdout.strip().splitlines() or [""])[-1])
+        return float(res["seconds"]), res["nbs"]
+    except (ValueError, KeyError, TypeError):
+        return None, f"no timing in the output of {python}"
 
 
 def cold_compile() -> float:
@@ -181,11 +187,24 @@ def large_inputs(m: int = 20, n: int = 50):
     return pos, sal, pw, np.zeros((m, n)), np.full((m, n), 100.0)
 
 
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions, 1 large round")
     ap.add_argument("--decide-python", default=DECIDE_PYTHON, metavar="PATH")
-    ap.add_argument("--large-rounds", type=int, default=None, metavar="R")
+    ap.add_argument(
+        "--large-rounds", type=positive, default=None, metavar="R",
+        help="rounds of the 50 x 20 run (default 3, 1 with --quick)",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     repeats = 3 if args.quick else 7
     large_rounds = args.large_rounds or (1 if args.quick else 3)

@@ -70,7 +70,7 @@ def stepped(monkeypatch):
 
 def test_the_default_driver_steps_the_smp_agents(stepped):
     assert agents_for("smp") is SmpAgentsModel and agents_for("eum") is NegotiationModel
-    assert set(AGENT_MODELS) == {"eum", "smp"}
+    assert set(AGENT_MODELS) == {"eum", "smp", "exchange"}
     sim.run(str(CSV), model="smp")
     sim.run(str(CSV), model="smp", driver="kernel")
     assert stepped == ["smp"]

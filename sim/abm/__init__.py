@@ -18,6 +18,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.abm.exchange import ExchangeAgentsModel
 from sim.abm.smp import SmpAgentsModel
 from sim.kernels import eum as _k
 from sim.models.trajectory import Trajectory, baseline_forecasts
@@ -190,7 +191,7 @@ def _forecast_reporter(k: int, which: int):
     return report
 
 
-AGENT_MODELS = {"eum": NegotiationModel, "smp": SmpAgentsModel}
+AGENT_MODELS = {"eum": NegotiationModel, "smp": SmpAgentsModel, "exchange": ExchangeAgentsModel}
 """The mesa model that steps each model with a mesa driver, by model name."""
 
 
@@ -202,4 +203,11 @@ def agents_for(model_name: str):
         raise KeyError(f"no mesa agents step the model {model_name!r}") from None
 
 
-__all__ = ["AGENT_MODELS", "NegotiationModel", "SmpAgentsModel", "StateActor", "agents_for"]
+__all__ = [
+    "AGENT_MODELS",
+    "ExchangeAgentsModel",
+    "NegotiationModel",
+    "SmpAgentsModel",
+    "StateActor",
+    "agents_for",
+]

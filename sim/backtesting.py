@@ -2,8 +2,9 @@
 
 A dataset is a DEU-format file (one issue per row, with the recorded outcome), a scenario
 file with an ``[outcome]`` section, or a folder of them. Every requested model (by default
-every registered model that gives a point forecast on the data) forecasts every issue;
-each forecast is compared with the recorded outcome:
+every registered model that gives a point forecast on the data) forecasts every issue
+(a model that runs issues together, `Model.joint_issues`, forecasts a DEU proposal's issues
+in one run: `proposal_scenario`); each forecast is compared with the recorded outcome:
 
 - ``mae`` (with a 95% interval from a seeded bootstrap over issues), ``rmse``,
   ``median_abs_error``;

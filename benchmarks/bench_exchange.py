@@ -25,7 +25,9 @@ of the issue's scale. Then rounds per second of the float kernel on 50 actors an
 (positions, saliences and capabilities from ``numpy.random.default_rng(0)``, no red
 lines), and the compile time of the kernel: its first call in this process (numba's cache
 as it is) and in a fresh process with an empty ``NUMBA_CACHE_DIR``. Each figure is the best
-of a few ``time.perf_counter`` batches after a warm-up run.
+of a few ``time.perf_counter`` batches after a warm-up run; beside it the best CPU time of
+the process (``time.process_time``) and the ratio of CPU times, which other work on the
+machine disturbs less than wall times (decide and sim are timed one after the other).
 """
 
 from __future__ import annotations
@@ -91,14 +93,15 @@ def run(model, loop, nbs=None):
 
 nbs = []
 run(*fresh(), nbs)  # warm-up, and the outcomes of each round
-best = float("inf")
+wall = cpu = float("inf")
 for _ in range(repeats):
     runs = [fresh() for _ in range(number)]
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for model, loop in runs:
         run(model, loop)
-    best = min(best, (time.perf_counter() - t) / number)
-print(json.dumps({"seconds": best, "nbs": nbs}))
+    wall = min(wall, (time.perf_counter() - t) / number)
+    cpu = min(cpu, (time.process_time() - c) / number)
+print(json.dumps({"seconds": wall, "cpu": cpu, "nbs": nbs}))
 """
 
 COLD = r"""
@@ -115,15 +118,17 @@ print(time.perf_counter() - t)
 """
 
 
-def best(fn, repeats: int, number: int = 1) -> float:
-    """Best time of ``number`` calls of ``fn`` over ``repeats`` batches, per call."""
-    times = []
+def best(fn, repeats: int, number: int = 1) -> tuple[float, float]:
+    """Best wall and best CPU time (this process) of ``number`` calls of ``fn`` over
+    ``repeats`` batches, per call."""
+    wall, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for _ in range(number):
             fn()
-        times.append((time.perf_counter() - t) / number)
-    return min(times)
+        wall.append((time.perf_counter() - t) / number)
+        cpu.append((time.process_time() - c) / number)
+    return min(wall), min(cpu)
 
 
 def matched(got, want, width) -> int:
@@ -137,7 +142,8 @@ def matched(got, want, width) -> int:
 
 
 def decide_peer(python: str, repeats: int, number: int):
-    """(seconds per run, outcomes per round on 0-100) from decide, or (None, why)."""
+    """((wall, CPU) seconds per run, outcomes per round on 0-100) from decide, or
+    (None, why)."""
     if not Path(python).is_file():
         return None, f"no decide interpreter at {python} (--decide-python PATH)"
     try:
@@ -153,7 +159,7 @@ def decide_peer(python: str, repeats: int, number: int):
         return None, f"decide did not run under {python}: {last}"
     try:
         res = json.loads((out.stdout.strip().splitlines() or [""])[-1])
-        return float(res["seconds"]), res["nbs"]
+        return (float(res["seconds"]), float(res["cpu"])), res["nbs"]
     except (ValueError, KeyError, TypeError):
         return None, f"no timing in the output of {python}"
 
@@ -225,7 +231,7 @@ def main(argv=None) -> None:
     ref_nbs = [[r["nbs"][name] for name in names] for r in ref["rounds"]]
     ref_scaled = [lo + np.asarray(v) * width / 100.0 for v in ref_nbs]
 
-    rows = []  # (name, seconds per run, rounds equal to the reference)
+    rows = []  # (name, (wall, CPU) seconds per run, rounds equal to the reference)
     d_time, d_nbs = decide_peer(args.decide_python, repeats, 1 if args.quick else 3)
     if d_time is None:
         decide_line = f"decide: skipped ({d_nbs})"
@@ -251,7 +257,7 @@ def main(argv=None) -> None:
         rows.append((name, t_run, matched(traj.outcomes[1:], ref_scaled, width)))
 
     t_ref = best(lambda: exchange_run(*read_decide_file(SAMPLE), rounds=ROUNDS), repeats)
-    rows.append(("tests/reference_exchange.py", t_ref, ROUNDS))
+    rows.append(("tests/reference_exchange.py", t_ref, None))
 
     print(f"{datetime.date.today()}, Python {platform.python_version()}, numba "
           f"{numba.__version__}, numpy {np.__version__}, {os.cpu_count()} cores")  # fmt: skip
@@ -259,15 +265,20 @@ def main(argv=None) -> None:
           f"{ROUNDS} rounds, equal gain, no random ties; best of {repeats}")  # fmt: skip
     if decide_line:
         print(decide_line)
-    print(f"{'run':32} {'ms/run':>10} {'decide/run':>11} {'rounds = ref':>13}")
-    for name, sec, k in rows:
-        ratio = f"{d_time / sec:11.1f}" if d_time is not None else f"{'-':>11}"
-        print(f"{name:32} {1e3 * sec:10.3f} {ratio} {k:>10d}/{ROUNDS}")
+    print(f"{'run':30} {'ms/run':>9} {'CPU ms':>9} {'decide/run':>11} {'(CPU)':>7} "
+          f"{'rounds = ref':>13}")  # fmt: skip
+    for name, (wall, cpu), k in rows:
+        if d_time is None:
+            ratio = f"{'-':>11} {'-':>7}"
+        else:
+            ratio = f"{d_time[0] / wall:11.1f} {d_time[1] / cpu:7.1f}"
+        same = f"{k:>10d}/{ROUNDS}" if k is not None else f"{'-':>13}"
+        print(f"{name:30} {1e3 * wall:9.3f} {1e3 * cpu:9.3f} {ratio} {same}")
 
     big = large_inputs()
     m, n = big[0].shape
     kx.simulate(*big, 1)
-    t_big = best(lambda: kx.simulate(*big, large_rounds), 1 if args.quick else 2)
+    t_big, _ = best(lambda: kx.simulate(*big, large_rounds), 1 if args.quick else 2)
     done = kx.simulate(*big, large_rounds)
     per_round = np.bincount(done["ex_int"][:, 0], minlength=large_rounds + 1)[1:]
     print(f"{n} actors x {m} issues, float kernel, {large_rounds} rounds: "

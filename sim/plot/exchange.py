@@ -184,9 +184,13 @@ def network(result, ax=None, round: int | None = None):
     else:
         what = (f"exchanges in {len(with_ex)} of {t.rounds} rounds" if with_ex
                 else f"no exchanges in {t.rounds} rounds")  # fmt: skip
-        fig.suptitle(title + what + "\nnear each actor: the issues it gave way on; "
+        fig.suptitle(title + what + "\nat each end of an edge: the issues that actor gave way on; "
                      "width: the pair's gain", fontsize=10)  # fmt: skip
-    fig.tight_layout()
+    if ax is None:
+        # leave the two-line title its 0.6 inch above the panels
+        fig.tight_layout(rect=(0.0, 0.0, 1.0, 1.0 - 0.6 / fig.get_size_inches()[1]))
+    else:
+        fig.tight_layout()
     return fig
 
 

@@ -113,6 +113,25 @@ def test_an_issue_without_m_rows_is_on_0_100(tmp_path):
     assert sc.issues[0].scale == (0.0, 100.0)
 
 
+def test_an_actor_without_a_row_on_an_issue_takes_no_part_in_it(tmp_path):
+    """decide leaves an actor out of an issue it has no #D row on: sim reads it with
+    salience 0 there, mid-scale, and a reason saying so; its other issues are as given."""
+    lines = [
+        *SMALL[:5],
+        "'#P'\t'y'\t'Issue y'\t''",
+        "'#D'\t'A'\t'x'\t2\t0.5\t1",
+        "'#D'\t'B'\t'x'\t8\t0.9\t3",
+        "'#D'\t'A'\t'y'\t30\t0.4\t1",
+    ]
+    sc = load_scenario(write(tmp_path, "s.txt", lines))
+    b = sc.actors["B"]
+    assert (b.salience["x"], b.position["x"], b.capability) == (0.9, 8.0, 3.0)
+    assert b.salience["y"] == 0.0
+    assert b.position["y"] == 50.0
+    assert "no #D row" in b.reason["y"] and "x" not in b.reason
+    assert sc.actors["A"].salience["y"] == 0.4
+
+
 def test_comments_and_a_title_are_read(tmp_path):
     lines = ["#O\tA title", "#/\tignored\tcells", *[ln.replace("'", "") for ln in SMALL]]
     sc = load_scenario(write(tmp_path, "s.txt", lines))
@@ -194,7 +213,7 @@ BAD = {
         "duplicate",
     ),
     "lower == upper": (_edit(4, "'#M'\t'x'\t0"), "line 4, field position", "lower bound"),
-    "actor missing on an issue": (_edit(6, None), "line 2, field key", "no #D row on issue"),
+    "actor with no #D row": (_edit(6, None), "line 2, field key", "has no #D row"),
     "salience above 100": (
         _edit(5, "'#D'\t'A'\t'x'\t2\t150\t1"),
         "line 6, field salience",

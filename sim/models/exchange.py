@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.kernels import exchange as _k
+from sim.kernels import exchange_decimal as _xd
 from sim.models.base import KERNEL_LOCK, Model, distribution_stats, parameter
 from sim.models.trajectory import Trajectory
 from sim.uncertainty import perturb
@@ -63,6 +64,13 @@ class Params:
         0, help="Seed of the tie-breaking coins (used only with --random-ties).", lo=0,
         hi=MAX_SEED,
     )  # fmt: skip
+    arithmetic: str = parameter(
+        "decimal",
+        help="Number format: decimal (decide's 28-digit decimal arithmetic, reproduces "
+        "decide exactly) or float (the float64 kernel, about 100 times faster; it can part "
+        "from decide where decide's rounding decides a branch).",
+        choices=("decimal", "float"),
+    )
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,8 @@ class ExchangeTrajectory(Trajectory):
     externalities: np.ndarray | None = None
     ties: int = 0
     settings: tuple[tuple[str, object], ...] = ()
+    ext_kind: np.ndarray | None = None
+    ext_value: np.ndarray | None = None
 
 
 def _inputs(arrays, position=None, salience=None, capability=None):
@@ -100,9 +110,41 @@ def _inputs(arrays, position=None, salience=None, capability=None):
     return to100(x), sal, pw, to100(arrays.red_lo), to100(arrays.red_hi)
 
 
-def simulate(arrays, rounds, seed=None, position=None, salience=None, capability=None):
-    """One kernel run (a dict of `sim.kernels.exchange.simulate`'s arrays, positions still
-    on 0-100)."""
+def _decimal_inputs(arrays, position=None, salience=None, capability=None):
+    """The decimal path's inputs: positions and red lines on 0-100 by decide's
+    normalisation, in decimal; who takes part in each issue (salience and capability above
+    0); each issue's actors in order."""
+    x = arrays.position if position is None else np.asarray(position, dtype=np.float64)
+    s = arrays.salience if salience is None else np.asarray(salience, dtype=np.float64)
+    c = arrays.capability if capability is None else np.asarray(capability, dtype=np.float64)
+    m, n = x.shape
+    lo_s, hi_s = arrays.scale_lo, arrays.scale_hi
+    pos = [[_xd.normalise(x[d, a], lo_s[d], hi_s[d]) for a in range(n)] for d in range(m)]
+    sal = [[_xd.to_decimal(s[d, a]) for a in range(n)] for d in range(m)]
+    pw = [[_xd.to_decimal(c[a]) for a in range(n)] for d in range(m)]
+    present = [[bool(s[d, a] > 0.0 and c[a] > 0.0) for a in range(n)] for d in range(m)]
+    order = [[a for a in range(n) if present[d][a]] for d in range(m)]
+    lo = hi = None
+    if np.any(arrays.red_lo > lo_s[:, None]) or np.any(arrays.red_hi < hi_s[:, None]):
+        lo = [[_xd.normalise(arrays.red_lo[d, a], lo_s[d], hi_s[d]) for a in range(n)]
+              for d in range(m)]  # fmt: skip
+        hi = [[_xd.normalise(arrays.red_hi[d, a], lo_s[d], hi_s[d]) for a in range(n)]
+              for d in range(m)]  # fmt: skip
+    return pos, sal, pw, present, order, lo, hi
+
+
+def simulate(
+    arrays, rounds, seed=None, position=None, salience=None, capability=None,
+    arithmetic="decimal",
+):  # fmt: skip
+    """One run (a dict of `sim.kernels.exchange.simulate`'s arrays, positions still on
+    0-100): in decide's decimal arithmetic (`sim.kernels.exchange_decimal`) or with the
+    float64 kernel."""
+    if arithmetic == "decimal":
+        pos, sal, pw, present, order, lo, hi = _decimal_inputs(
+            arrays, position, salience, capability
+        )
+        return _xd.simulate(pos, sal, pw, present, order, int(rounds), seed, lo, hi)
     pos, sal, pw, lo, hi = _inputs(arrays, position, salience, capability)
     with KERNEL_LOCK:
         return _k.simulate(pos, sal, pw, lo, hi, int(rounds), seed=seed)
@@ -136,6 +178,8 @@ def trajectory_of(arrays, out, settings=()) -> ExchangeTrajectory:
         externalities=out["externalities"],
         ties=int(out["ties"]),
         settings=tuple(settings),
+        ext_kind=out.get("ext_kind"),
+        ext_value=out.get("ext_value"),
     )
 
 
@@ -201,6 +245,8 @@ class Exchange(Model):
         p = Params() if params is None else params
         if p.rate != "equal":
             raise ValueError(f"rate: expected equal, got {p.rate!r}")
+        if p.arithmetic not in ("decimal", "float"):
+            raise ValueError(f"arithmetic: expected decimal or float, got {p.arithmetic!r}")
         if not isinstance(p.random_ties, bool):
             raise ValueError(f"random_ties: expected true or false, got {p.random_ties!r}")
         if (
@@ -218,8 +264,12 @@ class Exchange(Model):
         p = Params() if params is None else params
         arrays = scenario.arrays()
         limit = self.rounds_for(scenario, rounds)
-        out = simulate(arrays, limit, self._seed(p))
-        settings = (("rate", p.rate), ("random_ties", bool(p.random_ties)))
+        out = simulate(arrays, limit, self._seed(p), arithmetic=p.arithmetic)
+        settings = (
+            ("rate", p.rate),
+            ("random_ties", bool(p.random_ties)),
+            ("arithmetic", p.arithmetic),
+        )
         if p.random_ties:
             settings += (("seed", int(p.seed)),)
         return trajectory_of(arrays, out, settings)
@@ -235,7 +285,7 @@ class Exchange(Model):
         steps = np.full(R, int(rounds), dtype=np.int64)
         stopped = np.empty(R, dtype=object)
         for r in range(R):
-            out = simulate(arrays, rounds, self._seed(p), X[r], S[r], C[r])
+            out = simulate(arrays, rounds, self._seed(p), X[r], S[r], C[r], p.arithmetic)
             final[r] = _scale(arrays, out["outcomes"][-1])
             last = out["ex_int"][:, 0] == rounds
             stopped[r] = "converged" if rounds and not last.any() else "limit"
@@ -249,8 +299,9 @@ class Exchange(Model):
         return cols
 
     def nominal(self, scenario, rounds: int, params=None) -> dict:
+        p = Params() if params is None else params
         arrays = scenario.arrays()
-        out = simulate(arrays, rounds, None)
+        out = simulate(arrays, rounds, None, arithmetic=p.arithmetic)
         final = _scale(arrays, out["outcomes"][-1])
         return {iid: {KIND: float(final[k])} for k, iid in enumerate(scenario.issue_ids)}
 
@@ -298,14 +349,25 @@ class Exchange(Model):
         if name == "externalities":
             e = t.externalities
             R, n, P = e.shape
-            return pd.DataFrame(
-                {
-                    "round": np.repeat(np.arange(1, R + 1), n * P),
-                    "actor": np.tile(np.repeat(actors, P), R),
-                    "issue_pair": np.tile(np.array(_pairs(sc.issue_ids), dtype=object), R * n),
-                    "gain": e.reshape(-1),
-                }
-            )
+            cols = {
+                "round": np.repeat(np.arange(1, R + 1), n * P),
+                "actor": np.tile(np.repeat(actors, P), R),
+                "issue_pair": np.tile(np.array(_pairs(sc.issue_ids), dtype=object), R * n),
+                "gain": e.reshape(-1),
+            }
+            if t.ext_kind is not None:
+                # decide's split: own (the pair's gain), inner and outer, positive and negative
+                split = np.zeros((R, n, P, len(_xd.KINDS)))
+                rounds_of = t.ex_int[:, 0] - 1
+                m = len(sc.issue_ids)
+                pq = t.ex_int[:, 3:5]
+                pair_of = pq[:, 0] * (2 * m - pq[:, 0] - 1) // 2 + (pq[:, 1] - pq[:, 0] - 1)
+                for k in range(len(t.ex_int)):
+                    for a in range(n):
+                        split[rounds_of[k], a, pair_of[k], t.ext_kind[k, a]] += t.ext_value[k, a]
+                for c, kind in enumerate(_xd.KINDS):
+                    cols[kind] = split[..., c].reshape(-1)
+            return pd.DataFrame(cols)
         return super().table(result, name)
 
     def run_extra(self, result) -> dict:

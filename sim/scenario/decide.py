@@ -17,7 +17,9 @@ with ``'``), one record a row, each row starting with its type:
 
 Saliences are on 0-1 (decide's documentation); a file with a salience above 1 is read as
 on 0-100 and divided by 100. sim has one capability per actor: an actor's power must be
-the same on every issue. Every actor must have a ``#D`` row on every issue.
+the same on every issue. An actor without a ``#D`` row on an issue takes no part in it (as in
+decide): its salience there is 0, its position the middle of the scale, and its ``reason``
+for the issue says so; an actor needs a ``#D`` row on at least one issue.
 """
 
 from __future__ import annotations
@@ -309,13 +311,12 @@ def read_decide_text(text: str, path: str | Path) -> dict[str, Any]:
     parsed = not problems
     for actor, (aline, _) in actors.items():
         missing = [i for i in issues if (actor, i) not in data]
-        if missing and parsed:
+        if missing and parsed and len(missing) == len(issues):
             problems.append(
                 (
                     f"line {aline}, field key",
-                    f"actor {_quoted(actor)} has no #D row on issue(s) "
-                    f"{', '.join(_quoted(i) for i in missing)}; expected a position, salience "
-                    "and power for every actor on every issue",
+                    f"actor {_quoted(actor)} has no #D row; expected a position, salience "
+                    "and power on at least one issue",
                 )
             )
             continue
@@ -338,16 +339,30 @@ def read_decide_text(text: str, path: str | Path) -> dict[str, Any]:
     issue_ids = _distinct_ids(list(issues), "issue")
     raw_actors: dict[str, Any] = {}
     for actor, (_, name) in actors.items():
-        first = data[actor, next(iter(issues))]
+        first = next(data[actor, i] for i in issues if (actor, i) in data)
+        # an actor without a #D row on an issue takes no part in it, as in decide: salience 0
+        # there (the exchange model leaves it out of the issue), position mid-scale
+        position, salience, reason = {}, {}, {}
+        for i in issues:
+            if (actor, i) in data:
+                row = data[actor, i]
+                position[issue_ids[i]] = row[1]
+                salience[issue_ids[i]] = row[2] / 100.0 if on_100 else row[2]
+            else:
+                lo, hi = bounds[i]
+                position[issue_ids[i]] = (lo + hi) / 2.0
+                salience[issue_ids[i]] = 0.0
+                reason[issue_ids[i]] = (
+                    f"no #D row in {path.name}: takes no part in this issue (salience 0)"
+                )
         raw_actors[actor_ids[actor]] = {
             "name": name,
             "capability": first[3],
-            "position": {issue_ids[i]: data[actor, i][1] for i in issues},
-            "salience": {
-                issue_ids[i]: data[actor, i][2] / 100.0 if on_100 else data[actor, i][2]
-                for i in issues
-            },
+            "position": position,
+            "salience": salience,
         }
+        if reason:
+            raw_actors[actor_ids[actor]]["reason"] = reason
     description = f"Imported from {path.name} ({_SOURCE_NOTE}"
     description += ", salience on 0-100)" if on_100 else ")"
     if titles:

@@ -84,7 +84,7 @@ class Recorder:
         )
 
 
-def main(path, seed=None):
+def main(path, seed=None, outcomes_only=False):
     equalgain.EqualGainModel.ALLOW_RANDOM = seed is not None
     if seed is not None:
         random.seed(seed)
@@ -119,11 +119,19 @@ def main(path, seed=None):
         }
     shutil.rmtree(out_dir)
     out = {"initial": initial, "rounds": recorder.rounds, "ties": model.tie_count}
-    print(json.dumps(out, indent=1))
+    if outcomes_only:
+        # the expected outcomes, positions, voting positions and exchange count per round
+        for rd in out["rounds"]:
+            rd["exchanges"] = len(rd["exchanges"])
+            del rd["externality_totals"]
+    print(json.dumps(out, indent=1 if not outcomes_only else None))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[2] == "--seed":
-        main(sys.argv[1], int(sys.argv[3]))
+    args = sys.argv[1:]
+    only = "--outcomes-only" in args
+    args = [a for a in args if a != "--outcomes-only"]
+    if len(args) == 3 and args[1] == "--seed":
+        main(args[0], int(args[2]), outcomes_only=only)
     else:
-        main(sys.argv[1])
+        main(args[0], outcomes_only=only)

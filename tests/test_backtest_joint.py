@@ -21,6 +21,7 @@ from sim.backtesting import (
     proposal_scenario,
 )
 from sim.cli import main
+from sim.kernels import exchange as exchange_kernel
 from sim.models import MODELS
 from sim.scenario import validate_raw
 
@@ -116,10 +117,17 @@ def test_an_absent_actor_makes_no_exchange_on_the_issue_it_has_no_position_on(de
     one it has no stake in (as a salience of 0 would let it), while the others trade."""
     cases = load_dataset(deu_file).cases
     sc = proposal_scenario([cases[0].deu, cases[2].deu])
-    t = MODELS["exchange"].run(sc, MODELS["exchange"].Params())
     de = sc.actor_ids.index("DE")
-    assert len(t.ex_int) > 0
-    assert not np.any((t.ex_int[:, 1] == de) | (t.ex_int[:, 2] == de))
+    t = MODELS["exchange"].run(sc, MODELS["exchange"].Params())
+    a = sc.arrays()  # the float64 kernel as well (DEU scales are already 0-100)
+    m, n = a.position.shape
+    power = np.ascontiguousarray(np.broadcast_to(a.capability, (m, n)))
+    out = exchange_kernel.simulate(
+        a.position.copy(), a.salience.copy(), power, a.red_lo.copy(), a.red_hi.copy(), 10
+    )
+    for ex in (t.ex_int, out["ex_int"]):
+        assert len(ex) > 0
+        assert not np.any((ex[:, 1] == de) | (ex[:, 2] == de))
 
 
 def _dev_proposals() -> Counter:

@@ -10,12 +10,13 @@ Only the equal-gain model with p = 0 is implemented; other variants raise NotImp
 
 import random
 from decimal import Decimal
+from fractions import Fraction
 from itertools import combinations
 
 # decide's constants, turned into Decimal from the binary floats as decide does
 SALIENCE_WEIGHT = Decimal(0.4)  # decide AbstractModel.SALIENCE_WEIGHT
 FIXED_WEIGHT = Decimal(0.1)  # decide AbstractModel.FIXED_WEIGHT
-ZERO = Decimal(0)
+ZERO = 0  # decide starts its sums from the integer 0
 
 
 def read_decide_file(path):
@@ -79,7 +80,7 @@ class _Exchange:
         self.updates = {}  # issue -> {actor: position}
 
 
-def _dec(value):
+def _dec_text(value):
     """Decimal as decide reads it: from the number's text, so 0.95 is exactly 0.95."""
     if isinstance(value, Decimal):
         return value
@@ -109,6 +110,7 @@ def exchange_run(
     model="equal",
     p=0.0,
     seed=None,
+    exact=False,
 ):
     """Run the exchange model; return the initial state and a list with one dict per round.
 
@@ -122,6 +124,21 @@ def exchange_run(
     """
     if model != "equal" or p != 0.0:
         raise NotImplementedError("only the equal-gain model with p = 0 is implemented")
+    # exact=True: the same steps in exact rational arithmetic (Fraction), the model as exact
+    # arithmetic sees it, rather than decide's 28-digit Decimal
+    if exact:
+        number = Fraction
+        weights = Fraction(0.4), Fraction(0.1)
+        gain_tol = Fraction(1, 10**9)
+
+        def _dec(value):  # noqa: F811 - the exact reading of a number's text
+            return Fraction(str(value)) if not isinstance(value, Fraction) else value
+    else:
+        number = Decimal
+        weights = SALIENCE_WEIGHT, FIXED_WEIGHT
+        gain_tol = Decimal("1e-9")
+        _dec = _dec_text
+    salience_weight, fixed_weight = weights
     # seed None: equal gains keep their order (decide with ALLOW_RANDOM off); else ties are
     # broken by random.Random(seed), as decide does with ALLOW_RANDOM on after random.seed(seed)
     rng = None if seed is None else random.Random(seed)
@@ -130,7 +147,7 @@ def exchange_run(
     pos = {}
     for issue in issues:
         # decide Issue.normalize: (x - lower) * (100 / (upper - lower)), in Decimal
-        step = Decimal(100) / (_dec(upper[issue]) - _dec(lower[issue]))
+        step = number(100) / (_dec(upper[issue]) - _dec(lower[issue]))
         pos[issue] = {}
         for a in actors:
             pos[issue][a] = (_dec(position[(a, issue)]) - _dec(lower[issue])) * step
@@ -242,7 +259,7 @@ def exchange_run(
         j.y = j.x + j.move
         gain_i = utility(i, e.dq, e.dp)
         gain_j = utility(j, e.dp, e.dq)
-        assert abs(gain_i - gain_j) <= Decimal("1e-9") * max(1, gain_i), "expected equal gain"
+        assert abs(gain_i - gain_j) <= gain_tol * max(1, gain_i), "expected equal gain"
         e.gain = gain_i
         e.valid = move_valid(i, i.move) and move_valid(j, j.move)
         if e.gain < 1e-10:
@@ -420,9 +437,9 @@ def exchange_run(
             for side in (ex.i, ex.j):
                 s = side.s
                 pos[side.supply][side.actor] = (
-                    (1 - s) * SALIENCE_WEIGHT * side.y
-                    + FIXED_WEIGHT * side.y
-                    + (1 - (1 - s) * SALIENCE_WEIGHT - FIXED_WEIGHT) * side.start
+                    (1 - s) * salience_weight * side.y
+                    + fixed_weight * side.y
+                    + (1 - (1 - s) * salience_weight - fixed_weight) * side.start
                 )
         history.append(
             {
@@ -458,8 +475,8 @@ def _stable_sort_by_gain(exchanges):
 
 
 def _floats(value):
-    """The result with every Decimal turned into a float."""
-    if isinstance(value, Decimal):
+    """The result with every Decimal (or Fraction) turned into a float."""
+    if isinstance(value, Decimal | Fraction):
         return float(value)
     if isinstance(value, dict):
         return {k: _floats(v) for k, v in value.items()}

@@ -218,3 +218,32 @@ def test_registered_as_the_exchange_models_agents(sample):
 def test_a_run_from_arrays_needs_rounds():
     with pytest.raises(TypeError, match="inputs and rounds"):
         ax.ExchangeAgentsModel(inputs=None, rounds=None)
+
+
+@pytest.mark.parametrize("case", [None, 3, 4, 9, 17])
+def test_valid_is_both_actors_accepting(sample, case):
+    """Through a whole round, the kernel's validity of every open exchange, as calculated
+    and as recalculated after each realised one, is its two actors' decisions (`accepts`)
+    taken together; some are refused by one side only."""
+    inputs = sample[1] if case is None else _random_case(case)
+    pos, sal, pw, lo, hi = inputs
+    if case is None:
+        hi = hi.copy()
+        hi[:, ::2] = np.minimum(hi[:, ::2], pos[:, ::2] + 1.0)
+    den, ei, act, sup, dem, sf, ef, upd, hupd, lst, buf, length = kx.round_start(
+        pos, sal, pw, lo, hi
+    )
+    ext = np.zeros((pos.shape[1], pos.shape[0] * (pos.shape[0] - 1) // 2))
+    one_side = realised = 0
+    while length > 0:
+        for e in lst[:length]:
+            a = kx.accepts(e, act[e, 0], act, sup, sf, ef, lo, hi)
+            b = kx.accepts(e, act[e, 1], act, sup, sf, ef, lo, hi)
+            assert (ef[e, kx.VALID] > 0.0) == (a and b)
+            one_side += a != b
+        best, length, _, _ = kx.take_best(lst, length, ef, np.zeros(0), 0, False)
+        if ef[best, kx.VALID] > 0.0:
+            length = kx.realise(best, lst, length, buf, ei, act, sup, dem, sf, ef, upd, hupd,
+                                pos, sal, pw, den, lo, hi, ext)  # fmt: skip
+            realised += 1
+    assert one_side > 0 and realised > 0

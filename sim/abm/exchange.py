@@ -88,6 +88,10 @@ class ExchangeAgentsModel(mesa.Model):
     inputs : tuple, optional
         Instead of a scenario: ``(pos, sal, pw, lo, hi)`` (m, n) arrays on 0-100 (then
         ``rounds`` is required and ``seed`` sets random tie-breaking, None: off).
+
+    The agents step the float64 kernel. After a step, ``act``, ``sup``, ``sf``, ``ef`` are
+    that round's candidate exchanges (``sim.kernels.exchange``); ``result()`` is the run so
+    far as ``sim.kernels.exchange.simulate`` gives it.
     """
 
     takes_params = True

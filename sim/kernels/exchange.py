@@ -24,6 +24,12 @@ kernels realise and the runs part (docs/exchange.md, "In sim").
 A red line (``lo``, ``hi`` per actor and issue, 0-100) bounds an exchange: a move that would
 take an actor's voting position outside it makes the exchange invalid.
 
+A round is a sequence of per-step functions that ``run_round`` and the mesa agents
+(``sim.abm.exchange``) both call: ``round_start`` (the candidates, each calculated),
+``take_best`` (rank by gain, settle a tie, take the best), ``accepts`` (one actor's decision
+on the exchange taken; an exchange is valid when both its actors accept it), ``realise``
+(recalculate the rest against it, add its externalities) and ``round_end`` (the moves).
+
 State of one round's candidate exchanges, one row per exchange ``e``:
 
 * ``ei`` int64 (E, 5): actor a, actor b (as paired), issue p, issue q, issue-pair index;

@@ -110,9 +110,10 @@ class _Exchange:
 class _Round:
     """One round's computations on the start positions ``pos`` (decide's per-round state)."""
 
-    def __init__(self, pos, sal, pw, present, order, den, lo, hi):
+    def __init__(self, pos, sal, pw, present, order, den, lo, hi, members=None):
         self.pos, self.sal, self.pw, self.present = pos, sal, pw, present
         self.order, self.den, self.lo, self.hi = order, den, lo, hi
+        self.members = members
 
     # -- decide calculations.adjusted_nbs: start positions, updates, the side at new_x
     def adjusted(self, side, e, new_x):
@@ -280,6 +281,21 @@ class _Round:
         right = abs(e.i.nbs0 - xq) - abs(e.i.nbs1 - xq)
         return left * self.sal[p_iss][a] + right * self.sal[q_iss][a]
 
+    def members_agree(self, e):
+        """Whether every member of a bloc that trades in ``e`` as one party would trade: no
+        member loses by it (its gain, decide's externality formula on the member's own
+        positions and saliences, is not negative)."""
+        if self.members is None:
+            return True
+        p_iss, q_iss = e.j.sup, e.i.sup
+        for side in (e.i, e.j):
+            for xs, ss in self.members[side.a] or ():
+                left = abs(e.j.nbs0 - xs[p_iss]) - abs(e.j.nbs1 - xs[p_iss])
+                right = abs(e.i.nbs0 - xs[q_iss]) - abs(e.i.nbs1 - xs[q_iss])
+                if left * ss[p_iss] + right * ss[q_iss] < 0:
+                    return False
+        return True
+
 
 def _outcome(pos_d, sal_d, pw_d, order_d, den_d):
     # decide calculations.nash_bargaining_solution
@@ -291,12 +307,12 @@ def _outcome(pos_d, sal_d, pw_d, order_d, den_d):
     return num / den_d
 
 
-def _round(pos, sal, pw, present, order, den, lo, hi, rng, ties):
+def _round(pos, sal, pw, present, order, den, lo, hi, rng, ties, members=None):
     """One round from start positions ``pos``: the realised exchanges (with each one's
     externalities and kinds), the voting positions and the next start positions."""
     m = len(pos)
     n = len(pos[0])
-    r = _Round(pos, sal, pw, present, order, den, lo, hi)
+    r = _Round(pos, sal, pw, present, order, den, lo, hi, members)
     nbs = [_outcome(pos[d], sal[d], pw[d], order[d], den[d]) for d in range(m)]
     left = [[pos[d][a] <= nbs[d] for a in range(n)] for d in range(m)]
     exchanges = []
@@ -345,7 +361,7 @@ def _round(pos, sal, pw, present, order, den, lo, hi, rng, ties):
                     best = exchanges.pop(0)
                 else:
                     exchanges.append(runner_up)
-        if not best.valid:
+        if not best.valid or not r.members_agree(best):
             continue
         kept = []
         for ex in exchanges:
@@ -388,7 +404,7 @@ def _gain(e):
     return e.gain
 
 
-def simulate(pos, sal, pw, present, order, rounds, seed=None, lo=None, hi=None):
+def simulate(pos, sal, pw, present, order, rounds, seed=None, lo=None, hi=None, members=None):
     """A run of ``rounds`` rounds in decide's arithmetic.
 
     ``seed`` None keeps equal gains in their order (decide with random tie-breaking off);
@@ -397,12 +413,17 @@ def simulate(pos, sal, pw, present, order, rounds, seed=None, lo=None, hi=None):
     (positions, voting, outcomes, ex_int, ex_float, externalities, ties; float64 arrays on
     0-100) with ``ext_kind`` (K, n) int64 (an index into :data:`KINDS`) and ``ext_value``
     (K, n) float64: every actor's externality of every realised exchange.
+
+    ``members`` (optional, one entry per actor): None for an actor, or for a bloc that
+    trades as one party the list of its members' ``(positions, saliences)`` per issue (0-100):
+    an exchange of the bloc's is realised only if no member loses by it (else it is dropped,
+    as decide drops an exchange that is no longer valid).
     """
     with decimal.localcontext(CONTEXT):
-        return _simulate(pos, sal, pw, present, order, int(rounds), seed, lo, hi)
+        return _simulate(pos, sal, pw, present, order, int(rounds), seed, lo, hi, members)
 
 
-def _simulate(pos, sal, pw, present, order, rounds, seed, lo, hi):
+def _simulate(pos, sal, pw, present, order, rounds, seed, lo, hi, members):
     m = len(pos)
     n = len(pos[0]) if m else 0
     npairs = m * (m - 1) // 2
@@ -414,6 +435,13 @@ def _simulate(pos, sal, pw, present, order, rounds, seed, lo, hi):
         hi = [[to_decimal(v) for v in row] for row in hi]
     order = [list(o) for o in order]
     present = [[bool(v) for v in row] for row in present]
+    if members is not None:
+        members = [
+            None
+            if ms is None
+            else [([to_decimal(v) for v in xs], [to_decimal(v) for v in ss]) for xs, ss in ms]
+            for ms in members
+        ]
     # decide calculations.calc_nbs_denominator, in the issue's order
     den = []
     for d in range(m):
@@ -432,7 +460,7 @@ def _simulate(pos, sal, pw, present, order, rounds, seed, lo, hi):
     outcomes[0] = [float(_outcome(pos[d], sal[d], pw[d], order[d], den[d])) for d in range(m)]
     for r in range(rounds):
         realised, ext_rows, voting, after = _round(
-            pos, sal, pw, present, order, den, lo, hi, rng, ties
+            pos, sal, pw, present, order, den, lo, hi, rng, ties, members
         )
         for e, row in zip(realised, ext_rows, strict=True):
             ex_int.append((r + 1, e.i.a, e.j.a, e.p, e.q))

@@ -24,6 +24,7 @@ round realised no exchange). No mesa agents step it (``mesa_driver = False``).
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import numbers
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ import numpy as np
 from sim.kernels import exchange as _k
 from sim.kernels import exchange_decimal as _xd
 from sim.models.base import KERNEL_LOCK, Model, distribution_stats, parameter
+from sim.models.parties import party_arrays
 from sim.models.trajectory import Trajectory
 from sim.uncertainty import perturb
 
@@ -64,6 +66,13 @@ class Params:
         0, help="Seed of the tie-breaking coins (used only with --random-ties).", lo=0,
         hi=MAX_SEED,
     )  # fmt: skip
+    blocs: str = parameter(
+        "party",
+        help="How a consensus bloc trades: party (as one party at its declared line, with "
+        "its members' summed capability and the intersection of their red lines, and only "
+        "when no member loses by the trade) or members (each member for itself).",
+        choices=("party", "members"),
+    )
     arithmetic: str = parameter(
         "decimal",
         help="Number format: decimal (decide's 28-digit decimal arithmetic, reproduces "
@@ -92,6 +101,13 @@ class ExchangeTrajectory(Trajectory):
     settings: tuple[tuple[str, object], ...] = ()
     ext_kind: np.ndarray | None = None
     ext_value: np.ndarray | None = None
+    parties: tuple[str, ...] | None = None
+    party_capability: np.ndarray | None = None
+
+    def party_ids(self, scenario) -> tuple[str, ...]:
+        """Who traded: the actors, or with consensus blocs as parties the parties (the
+        labels of ``ex_int``'s actor columns and of ``externalities``)."""
+        return self.parties if self.parties is not None else tuple(scenario.actor_ids)
 
 
 def _inputs(arrays, position=None, salience=None, capability=None):
@@ -159,7 +175,111 @@ def _scale(arrays, v):
     return np.ascontiguousarray(lo + v * (width / 100.0))
 
 
-def trajectory_of(arrays, out, settings=()) -> ExchangeTrajectory:
+@dataclass(frozen=True)
+class PartyView:
+    """A scenario's actors with each consensus bloc as one party: ``ids`` the parties (an
+    actor not in such a bloc, or a bloc at the place of its first member), ``arrays`` their
+    arrays (a bloc at its declared line, its members' summed capability, the intersection of
+    their red lines), ``column`` (n,) each actor's party, ``members`` per party None or its
+    members' actor indices."""
+
+    ids: tuple[str, ...]
+    arrays: object
+    column: np.ndarray
+    members: tuple
+
+
+def party_view(scenario, arrays) -> PartyView | None:
+    """The parties of ``scenario`` (None when it has no consensus bloc); ``arrays`` may be
+    perturbed."""
+    blocs = [b for b, bloc in scenario.blocs.items() if bloc.rule == "consensus"]
+    if not blocs:
+        return None
+    bloc_of = {}
+    for b in blocs:
+        for a in scenario.blocs[b].members:
+            if a in bloc_of:
+                raise ValueError(
+                    f"{scenario.name}: actor {a!r} is a member of consensus blocs "
+                    f"{bloc_of[a]!r} and {b!r}; with blocs = party an actor trades in one "
+                    "party only: expected one consensus bloc per actor, or blocs = members"
+                )
+            bloc_of[a] = b
+    ids: list[str] = []
+    for a in arrays.actor_ids:
+        party = bloc_of.get(a, a)
+        if party not in ids:
+            ids.append(party)
+    ideal, sal, lo, hi, cap = party_arrays(scenario, ids, arrays)
+    P = len(ids)
+    view = dataclasses.replace(
+        arrays,
+        actor_ids=tuple(ids),
+        capability=np.ascontiguousarray(cap),
+        position=np.ascontiguousarray(ideal.T),
+        salience=np.ascontiguousarray(sal.T),
+        red_lo=np.ascontiguousarray(lo.T),
+        red_hi=np.ascontiguousarray(hi.T),
+        risk=np.full(P, np.nan),
+    )
+    column = np.array([ids.index(bloc_of.get(a, a)) for a in arrays.actor_ids], dtype=np.int64)
+    members = tuple(
+        tuple(arrays.actor_ids.index(a) for a in scenario.blocs[pid].members)
+        if pid in scenario.blocs
+        else None
+        for pid in ids
+    )
+    return PartyView(tuple(ids), view, column, members)
+
+
+def _members_on_100(view: PartyView, arrays):
+    """Per party None, or its members' (positions on 0-100, saliences) per issue."""
+    lo = arrays.scale_lo
+    width = arrays.scale_hi - arrays.scale_lo
+    out = []
+    for idx in view.members:
+        if idx is None:
+            out.append(None)
+            continue
+        out.append(
+            [
+                (
+                    [
+                        _xd.normalise(arrays.position[d, a], lo[d], lo[d] + width[d])
+                        for d in range(len(lo))
+                    ],  # fmt: skip
+                    [float(arrays.salience[d, a]) for d in range(len(lo))],
+                )
+                for a in idx
+            ]
+        )
+    return out
+
+
+def run_exchange(scenario, arrays, rounds, seed, arithmetic, blocs):
+    """One run on ``arrays`` (the scenario's, or perturbed): with consensus blocs as
+    parties when ``blocs`` is ``party``. Returns the kernel's dict and the party view."""
+    view = party_view(scenario, arrays) if blocs == "party" else None
+    if view is None:
+        return simulate(arrays, rounds, seed, arithmetic=arithmetic), None
+    if arithmetic != "decimal":
+        out = simulate(view.arrays, rounds, seed, arithmetic=arithmetic)
+        return out, view
+    pos, sal, pw, present, order, lo, hi = _decimal_inputs(view.arrays)
+    members = _members_on_100(view, arrays)
+    out = _xd.simulate(pos, sal, pw, present, order, int(rounds), seed, lo, hi, members)
+    return out, view
+
+
+def _to_actors(view: PartyView | None, v):
+    """Party columns (..., m, P) as actor columns (..., m, n): a member holds its bloc's."""
+    return v if view is None else np.ascontiguousarray(v[..., view.column])
+
+
+def trajectory_of(arrays, out, settings=(), view: PartyView | None = None) -> ExchangeTrajectory:
+    if view is not None:
+        out = {**out, "positions": _to_actors(view, out["positions"])}
+        out["voting"] = _to_actors(view, out["voting"])
     pos = _scale(arrays, out["positions"])
     R, m, n = out["voting"].shape
     last = out["ex_int"][:, 0] == R if R else np.zeros(0, dtype=bool)
@@ -180,6 +300,8 @@ def trajectory_of(arrays, out, settings=()) -> ExchangeTrajectory:
         settings=tuple(settings),
         ext_kind=out.get("ext_kind"),
         ext_value=out.get("ext_value"),
+        parties=None if view is None else view.ids,
+        party_capability=None if view is None else view.arrays.capability,
     )
 
 
@@ -247,6 +369,10 @@ class Exchange(Model):
             raise ValueError(f"rate: expected equal, got {p.rate!r}")
         if p.arithmetic not in ("decimal", "float"):
             raise ValueError(f"arithmetic: expected decimal or float, got {p.arithmetic!r}")
+        if p.blocs not in ("party", "members"):
+            raise ValueError(f"blocs: expected party or members, got {p.blocs!r}")
+        if p.blocs == "party":
+            party_view(scenario, scenario.arrays())  # one consensus bloc per actor
         if not isinstance(p.random_ties, bool):
             raise ValueError(f"random_ties: expected true or false, got {p.random_ties!r}")
         if (
@@ -264,15 +390,16 @@ class Exchange(Model):
         p = Params() if params is None else params
         arrays = scenario.arrays()
         limit = self.rounds_for(scenario, rounds)
-        out = simulate(arrays, limit, self._seed(p), arithmetic=p.arithmetic)
+        out, view = run_exchange(scenario, arrays, limit, self._seed(p), p.arithmetic, p.blocs)
         settings = (
             ("rate", p.rate),
             ("random_ties", bool(p.random_ties)),
             ("arithmetic", p.arithmetic),
+            ("blocs", p.blocs),
         )
         if p.random_ties:
             settings += (("seed", int(p.seed)),)
-        return trajectory_of(arrays, out, settings)
+        return trajectory_of(arrays, out, settings, view)
 
     def batch(self, scenario, arrays, spreads, seeds, rounds, params=None):
         """Perturbed runs, one per seed: ``rounds, stopped, cycle_length`` and per issue
@@ -285,7 +412,8 @@ class Exchange(Model):
         steps = np.full(R, int(rounds), dtype=np.int64)
         stopped = np.empty(R, dtype=object)
         for r in range(R):
-            out = simulate(arrays, rounds, self._seed(p), X[r], S[r], C[r], p.arithmetic)
+            perturbed = dataclasses.replace(arrays, position=X[r], salience=S[r], capability=C[r])
+            out, _ = run_exchange(scenario, perturbed, rounds, self._seed(p), p.arithmetic, p.blocs)
             final[r] = _scale(arrays, out["outcomes"][-1])
             last = out["ex_int"][:, 0] == rounds
             stopped[r] = "converged" if rounds and not last.any() else "limit"
@@ -301,7 +429,7 @@ class Exchange(Model):
     def nominal(self, scenario, rounds: int, params=None) -> dict:
         p = Params() if params is None else params
         arrays = scenario.arrays()
-        out = simulate(arrays, rounds, None, arithmetic=p.arithmetic)
+        out, _ = run_exchange(scenario, arrays, rounds, None, p.arithmetic, p.blocs)
         final = _scale(arrays, out["outcomes"][-1])
         return {iid: {KIND: float(final[k])} for k, iid in enumerate(scenario.issue_ids)}
 
@@ -317,7 +445,7 @@ class Exchange(Model):
 
         t = result.trajectory
         sc = result.scenario
-        actors = np.array(sc.actor_ids, dtype=object)
+        actors = np.array(t.party_ids(sc), dtype=object)
         issues = np.array(sc.issue_ids, dtype=object)
         if name == "outcomes":
             R1, m = t.outcomes.shape

@@ -59,11 +59,16 @@ def _panel_rounds(rounds) -> list[int]:
     return list(rounds[: MAX_PANELS - 1]) + [rounds[-1]]
 
 
+def _capability(t, sc):
+    """The capabilities of who traded (the parties' when blocs trade as one)."""
+    return t.party_capability if t.party_capability is not None else sc.arrays().capability
+
+
 def _draw_round(ax, t, sc, shown: int, top: float) -> None:
     """One round's exchanges on ``ax``: the actors on a circle, one edge per pair of actors
     that traded (as wide as the pair's total gain), labelled near each end with the issues
     that actor gave way on."""
-    ids = sc.actor_ids
+    ids = t.party_ids(sc)  # the actors, or the parties when blocs trade as one
     issues = sc.issue_ids
     n = len(ids)
     rows = np.flatnonzero(t.ex_int[:, 0] == shown)
@@ -104,7 +109,7 @@ def _draw_round(ax, t, sc, shown: int, top: float) -> None:
                           "alpha": 0.7})  # fmt: skip
     if len(edges) > len(labelled):
         _note(ax, f"issues on the {len(labelled)} edges of largest gain of {len(edges)}")
-    kept = _kept(n, sc.arrays().capability if n > MAX_LABELLED else None)
+    kept = _kept(n, _capability(t, sc) if n > MAX_LABELLED else None)
     traded = {a for key in edges for a in key}
     colours = ["tab:orange" if i in traded else "0.75" for i in range(n)]
     ax.scatter(xy[:, 0], xy[:, 1], s=36, color=colours, zorder=3)
@@ -199,12 +204,12 @@ def externalities(result, ax=None):
     exchanges count their gain, as decide reports)."""
     t = _exchange(result, "externalities")
     sc = result.scenario
-    ids = sc.actor_ids
+    ids = t.party_ids(sc)
     e = t.externalities.sum(axis=2) if t.externalities.size else np.zeros((0, len(ids)))
     if ax is None:
         fig, ax = plt.subplots(figsize=(8.5, 5.0))
     fig = ax.figure
-    kept = _kept(len(ids), sc.arrays().capability if len(ids) > MAX_LABELLED else None)
+    kept = _kept(len(ids), _capability(t, sc) if len(ids) > MAX_LABELLED else None)
     cmap = plt.get_cmap("tab20")
     rounds = np.arange(1, e.shape[0] + 1)
     for j, i in enumerate(kept):

@@ -11,8 +11,8 @@ rounds, equal gain, ties kept in their order (decide's ``ALLOW_RANDOM`` off, sim
   rounds, in-process in decide's own interpreter (``--decide-python``, default
   /tmp/decide-venv/bin/python; decide is GPL and not a dependency of sim, so it runs in a
   subprocess of that interpreter and times itself; building the model from the file is not
-  timed). Skipped, with a line saying so, when that interpreter is missing or cannot import
-  decide;
+  timed). Skipped, with a line saying why, when that interpreter is missing, cannot start,
+  fails (cannot import decide, say) or prints no timing;
 * ``kernel``: ``sim.kernels.exchange.simulate`` on the arrays the model builds
   (``sim.models.exchange._inputs``), after compilation;
 * ``model``: ``MODELS["exchange"].run(scenario, params, 10)`` whole (the arrays, the kernel,

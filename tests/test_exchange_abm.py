@@ -234,6 +234,9 @@ def test_valid_is_both_actors_accepting(sample, case):
         pos, sal, pw, lo, hi
     )
     ext = np.zeros((pos.shape[1], pos.shape[0] * (pos.shape[0] - 1) // 2))
+    row = np.zeros(pos.shape[1])
+    kind = np.zeros(pos.shape[1], dtype=np.int64)
+    sides = kx.sides(pos, sal, pw)
     one_side = realised = 0
     while length > 0:
         for e in lst[:length]:
@@ -241,9 +244,9 @@ def test_valid_is_both_actors_accepting(sample, case):
             b = kx.accepts(e, act[e, 1], act, sup, sf, ef, lo, hi)
             assert (ef[e, kx.VALID] > 0.0) == (a and b)
             one_side += a != b
-        best, length, _, _ = kx.take_best(lst, length, ef, np.zeros(0), 0, False)
+        best, length, _, _, _ = kx.take_best(lst, length, ef, np.zeros(0), 0, False, True)
         if ef[best, kx.VALID] > 0.0:
             length = kx.realise(best, lst, length, buf, ei, act, sup, dem, sf, ef, upd, hupd,
-                                pos, sal, pw, den, lo, hi, ext)  # fmt: skip
+                                pos, sal, pw, den, lo, hi, ext, row, kind, sides)  # fmt: skip
             realised += 1
     assert one_side > 0 and realised > 0

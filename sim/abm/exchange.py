@@ -7,7 +7,9 @@ then, until none is left, ``take_best`` ranks the open exchanges by gain (and se
 with a coin under random tie-breaking) and takes the best, which is offered to its two
 actors; each decides for itself with ``accepts`` (its own move valid: more than decide's
 smallest move, within 0-100 and its red line, all its moves of the round one way; the gain
-worth it) and when both accept, ``realise`` recalculates the rest against it; ``round_end``
+worth it; for a consensus bloc that trades as one party, ``members_agree``: none of its
+members loses by the trade) and when both accept, ``realise`` recalculates the rest against
+it; ``round_end``
 moves the positions. The kernel's ``run_round`` is the same sequence with the same
 functions, so the agents' run equals ``sim.kernels.exchange.simulate`` bit for bit, coins
 included: under random tie-breaking both read ``random.Random(seed)``.
@@ -56,9 +58,13 @@ class ExchangeActor(mesa.Agent):
 
     def decide(self, e: int) -> bool:
         """Whether this actor accepts exchange ``e`` of the round as it now stands
-        (``sim.kernels.exchange.accepts``)."""
+        (``sim.kernels.exchange.accepts``; a bloc that trades as one party also asks its
+        members, ``members_agree``)."""
         m = self.model
-        return bool(_k.accepts(e, self.index, m.act, m.sup, m.sf, m.ef, m.lo, m.hi))
+        if not _k.accepts(e, self.index, m.act, m.sup, m.sf, m.ef, m.lo, m.hi):
+            return False
+        mpos, msal, moff = m.members
+        return bool(_k.members_agree(e, self.index, m.act, m.sup, m.sf, mpos, msal, moff))
 
     def offer(self, e: int) -> bool:
         """Offer exchange ``e`` to this actor: its decision."""
@@ -109,13 +115,24 @@ class ExchangeAgentsModel(mesa.Model):
     ):
         super().__init__(rng=rng)
         self.negotiation = scenario
+        self.view = None
+        members = None
         if scenario is not None:
             self.arrays = scenario.arrays()
-            inputs = _m._inputs(self.arrays)
-            self.limit = _m.MODEL.rounds_for(scenario, rounds)
             p = _m.Params() if params is None else params
+            self.view = _m.party_view(scenario, self.arrays) if p.blocs == "party" else None
+            if self.view is None:
+                inputs = _m._inputs(self.arrays)
+                names = [(aid, actor.name) for aid, actor in scenario.actors.items()]
+            else:  # one agent per party: an actor, or a consensus bloc that asks its members
+                inputs = _m._inputs(self.view.arrays)
+                members = _m.float_members(self.view, self.arrays)
+                names = [
+                    (pid, (scenario.blocs[pid] if pid in scenario.blocs else scenario.actors[pid])
+                     .name) for pid in self.view.ids
+                ]  # fmt: skip
+            self.limit = _m.MODEL.rounds_for(scenario, rounds)
             seed = int(p.seed) if p.random_ties else None
-            names = [(aid, actor.name) for aid, actor in scenario.actors.items()]
         else:
             if inputs is None or rounds is None:
                 raise TypeError("ExchangeAgentsModel needs a scenario, or inputs and rounds")
@@ -126,6 +143,7 @@ class ExchangeAgentsModel(mesa.Model):
         self.sal, self.pw, self.lo, self.hi = sal, pw, lo, hi
         m, n = pos.shape
         self.n_issues, self.n_actors = m, n
+        self.members = _k.no_members(n) if members is None else members
         self.npairs = m * (m - 1) // 2
         R = max(self.limit, 0)
         self.positions = np.zeros((R + 1, m, n))
@@ -136,6 +154,8 @@ class ExchangeAgentsModel(mesa.Model):
         self.externalities = np.zeros((R, n, self.npairs))
         self._ex_int: list[np.ndarray] = []
         self._ex_float: list[np.ndarray] = []
+        self._ext_value: list[np.ndarray] = []
+        self._ext_kind: list[np.ndarray] = []
         self.use_coins = seed is not None
         self._coin_rng = random.Random(seed) if self.use_coins else None
         self.coins = np.zeros(0)
@@ -169,23 +189,31 @@ class ExchangeAgentsModel(mesa.Model):
         for agent in self.actor_list:
             agent.decisions = []
         ext = self.externalities[r]
+        sides = _k.sides(pos0, sal, pw)
         realised = []
+        dirty = True
         while length > 0:
-            best, left, coin_at, ran_out = _k.take_best(
-                lst, length, ef, self.coins, self.coin_at, self.use_coins
+            best, left, coin_at, ran_out, moved = _k.take_best(
+                lst, length, ef, self.coins, self.coin_at, self.use_coins, dirty
             )
             if ran_out:
                 self._draw_coins(3 * self.coins.shape[0])
+                dirty = False  # ranked, nothing taken
                 continue
-            length, self.coin_at = left, coin_at
+            length, self.coin_at, dirty = left, coin_at, moved
             # both are asked; the exchange is realised when both accept
             yes_i = self.actor_list[act[best, 0]].offer(best)
             yes_j = self.actor_list[act[best, 1]].offer(best)
             if not (yes_i and yes_j):
                 continue
+            row = np.zeros(self.n_actors)
+            kind = np.zeros(self.n_actors, dtype=np.int64)
             length = _k.realise(best, lst, length, buf, ei, act, sup, dem, sf, ef, upd, hupd,
-                                pos0, sal, pw, den, lo, hi, ext)  # fmt: skip
+                                pos0, sal, pw, den, lo, hi, ext, row, kind, sides)  # fmt: skip
+            dirty = True
             realised.append(best)
+            self._ext_value.append(row)
+            self._ext_kind.append(kind)
         voting, after, rows_i, rows_f = _k.round_end(
             np.array(realised, dtype=np.int64), pos0, sal, ei, act, sup, sf, ef
         )
@@ -214,6 +242,8 @@ class ExchangeAgentsModel(mesa.Model):
             "ex_float": ex_f,
             "externalities": self.externalities[:R],
             "ties": int(self.coin_at),
+            "ext_value": np.array(self._ext_value, dtype=np.float64).reshape(-1, self.n_actors),
+            "ext_kind": np.array(self._ext_kind, dtype=np.int64).reshape(-1, self.n_actors),
         }
 
     def trajectory(self) -> _m.ExchangeTrajectory:
@@ -221,7 +251,7 @@ class ExchangeAgentsModel(mesa.Model):
         settings, which the model's ``run`` adds); needs a scenario."""
         if self.arrays is None:
             raise TypeError("a run from arrays has no scenario: use result()")
-        return _m.trajectory_of(self.arrays, self.result())
+        return _m.trajectory_of(self.arrays, self.result(), view=self.view)
 
 
 def simulate_agents(pos, sal, pw, lo, hi, rounds, seed=None) -> dict:

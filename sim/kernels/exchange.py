@@ -329,10 +329,32 @@ def _recalculate(e, done, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, d
 
 
 @jit
-def candidates(pos0, sal, nbs):
+def sides(pos0, sal, pw):
+    """(m, n) whether each actor is left of (or on) the expected outcome of each issue."""
+    m, n = pos0.shape
+    nbs = outcomes(pos0, sal, pw)
+    left = np.zeros((m, n), dtype=np.bool_)
+    for d in range(m):
+        for a in range(n):
+            left[d, a] = pos0[d, a] <= nbs[d] + EPS
+    return left
+
+
+@jit
+def group(left, sal, pw, p, q, a):
+    """Actor ``a``'s group on issue pair (p, q): left on p + 2 x left on q (decide's
+    A-D), or -1 when it takes no part in p or q (salience or capability 0 there)."""
+    if sal[p, a] <= 0.0 or sal[q, a] <= 0.0 or pw[p, a] <= 0.0 or pw[q, a] <= 0.0:
+        return -1
+    return int(left[p, a]) + 2 * int(left[q, a])
+
+
+@jit
+def candidates(pos0, sal, pw, nbs):
     """Every candidate exchange of a round (docs/exchange.md 3-4): int64 (E, 5) rows of
     actor a, actor b, issue p, issue q, issue-pair index, in decide's order, and the side
-    arrays ``act``, ``sup``, ``dem`` (E, 2)."""
+    arrays ``act``, ``sup``, ``dem`` (E, 2). An actor with salience or capability 0 on an
+    issue takes no part in it (as an actor without a row on it in decide)."""
     m, n = pos0.shape
     left = np.zeros((m, n), dtype=np.bool_)
     for d in range(m):
@@ -343,7 +365,9 @@ def candidates(pos0, sal, nbs):
         for q in range(p + 1, m):
             cnt = np.zeros(4, dtype=np.int64)
             for a in range(n):
-                cnt[int(left[p, a]) + 2 * int(left[q, a])] += 1
+                g = group(left, sal, pw, p, q, a)
+                if g >= 0:
+                    cnt[g] += 1
             total += cnt[0] * cnt[3] + cnt[1] * cnt[2]
     ei = np.zeros((total, 5), dtype=np.int64)
     act = np.zeros((total, 2), dtype=np.int64)
@@ -355,7 +379,7 @@ def candidates(pos0, sal, nbs):
         for q in range(p + 1, m):
             g = np.zeros(n, dtype=np.int64)
             for a in range(n):
-                g[a] = int(left[p, a]) + 2 * int(left[q, a])
+                g[a] = group(left, sal, pw, p, q, a)
             for ga, gb in ((0, 3), (1, 2)):
                 for a in range(n):
                     if g[a] != ga:
@@ -415,7 +439,7 @@ def round_start(pos0, sal, pw, lo, hi):
         for a in range(n):
             den[d] += sal[d, a] * pw[d, a]
     nbs = outcomes(pos0, sal, pw)
-    ei, act, sup, dem = candidates(pos0, sal, nbs)
+    ei, act, sup, dem = candidates(pos0, sal, pw, nbs)
     total = ei.shape[0]
     sf = np.zeros((total, 2, NSF))
     ef = np.zeros((total, NEF))
@@ -435,27 +459,33 @@ def round_start(pos0, sal, pw, lo, hi):
 
 
 @jit
-def take_best(lst, length, ef, coins, coin_at, use_coins):
+def take_best(lst, length, ef, coins, coin_at, use_coins, dirty):
     """Rank the open exchanges by gain (stable: gains within EPS keep their order) and take
     the best off the list; with ``use_coins``, a tie between it and the runner-up is settled
     by the coin ``coins[coin_at]`` (>= 0.5: the runner-up is taken, the best goes to the
-    end of the list; else the runner-up goes to the end).
+    end of the list; else the runner-up goes to the end). ``dirty``: whether gains or the
+    order changed since the list was last ranked (else it is ranked already: the stable
+    sort would leave it as it is).
 
-    Returns the exchange taken, the new length, the next unused coin and whether the coins
-    ran out (then nothing was taken and the list is as it was, ranked)."""
-    _stable_sort(lst, length, ef)
+    Returns the exchange taken, the new length, the next unused coin, whether the coins ran
+    out (then nothing was taken and the list is as it was, ranked) and whether the list now
+    needs ranking."""
+    if dirty:
+        _stable_sort(lst, length, ef)
     if use_coins and length > 1 and coin_at >= coins.shape[0]:
         if abs(ef[lst[0], GAIN] - ef[lst[1], GAIN]) < EPS:
-            return -1, length, coin_at, True
+            return -1, length, coin_at, True, False
     best = lst[0]
     for k in range(length - 1):
         lst[k] = lst[k + 1]
     length -= 1
+    moved = False
     if use_coins and length > 0:
         ru = lst[0]
         if abs(ef[best, GAIN] - ef[ru, GAIN]) < EPS:
             c = coins[coin_at]
             coin_at += 1
+            moved = True
             if c >= 0.5:
                 lst[length] = best
                 length += 1
@@ -466,15 +496,17 @@ def take_best(lst, length, ef, coins, coin_at, use_coins):
             else:
                 lst[length] = ru
                 length += 1
-    return best, length, coin_at, False
+    return best, length, coin_at, False, moved
 
 
 @jit
 def realise(best, lst, length, buf, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den,
-            lo, hi, ext):  # fmt: skip
+            lo, hi, ext, row, kind, left):  # fmt: skip
     """Realise exchange ``best`` (both its actors accepted it): every other open exchange is
     recalculated against it and the invalid ones leave the list; its externalities are
-    added to ``ext`` (n, pairs). Returns the new length of the list."""
+    written to ``row`` (n,) and added to ``ext`` (n, pairs), their kinds (``KINDS``) to
+    ``kind`` (n,) from the round's sides of the outcome ``left`` (m, n). Returns the new
+    length of the list."""
     n = pos0.shape[1]
     kept = 0
     for k in range(length):
@@ -492,14 +524,53 @@ def realise(best, lst, length, buf, ei, act, sup, dem, sf, ef, upd, hupd, pos0, 
     pair = ei[best, 4]
     for a in range(n):
         if a == act[best, 0] or a == act[best, 1]:
-            ext[a, pair] += ef[best, GAIN]
+            row[a] = ef[best, GAIN]
+        elif (
+            sal[p_iss, a] <= 0.0
+            or sal[q_iss, a] <= 0.0
+            or pw[p_iss, a] <= 0.0
+            or (pw[q_iss, a] <= 0.0)
+        ):
+            row[a] = 0.0  # no part in one of the issues: no externality (as decide)
+        else:
+            xp = pos0[p_iss, a]
+            xq = pos0[q_iss, a]
+            on_p = abs(sf[best, 1, NBS0] - xp) - abs(sf[best, 1, NBS1] - xp)
+            on_q = abs(sf[best, 0, NBS0] - xq) - abs(sf[best, 0, NBS1] - xq)
+            row[a] = on_p * sal[p_iss, a] + on_q * sal[q_iss, a]
+        ext[a, pair] += row[a]
+    gi = group(left, sal, pw, ei[best, 2], ei[best, 3], act[best, 0])
+    gj = group(left, sal, pw, ei[best, 2], ei[best, 3], act[best, 1])
+    for a in range(n):
+        if a == act[best, 0] or a == act[best, 1]:
+            kind[a] = 0
             continue
-        xp = pos0[p_iss, a]
-        xq = pos0[q_iss, a]
-        left = abs(sf[best, 1, NBS0] - xp) - abs(sf[best, 1, NBS1] - xp)
-        right = abs(sf[best, 0, NBS0] - xq) - abs(sf[best, 0, NBS1] - xq)
-        ext[a, pair] += left * sal[p_iss, a] + right * sal[q_iss, a]
+        g = group(left, sal, pw, ei[best, 2], ei[best, 3], a)
+        inner = g >= 0 and (g == gi or g == gj)
+        if row[a] > 0.0:
+            kind[a] = 1 if inner else 3
+        else:
+            kind[a] = 2 if inner else 4
     return kept
+
+
+@jit
+def members_agree(e, a, act, sup, sf, mpos, msal, moff):
+    """Whether every member of party ``a`` (a bloc that trades as one party: its members'
+    positions and saliences are columns ``moff[a]:moff[a + 1]`` of ``mpos``, ``msal``, on
+    0-100) would make exchange ``e``: none loses by it (decide's externality formula on the
+    member's own positions and saliences is not negative). True for a party without
+    members."""
+    p_iss = sup[e, 1]
+    q_iss = sup[e, 0]
+    for c in range(moff[a], moff[a + 1]):
+        xp = mpos[p_iss, c]
+        xq = mpos[q_iss, c]
+        left = abs(sf[e, 1, NBS0] - xp) - abs(sf[e, 1, NBS1] - xp)
+        right = abs(sf[e, 0, NBS0] - xq) - abs(sf[e, 0, NBS1] - xq)
+        if left * msal[p_iss, c] + right * msal[q_iss, c] < -EPS:
+            return False
+    return True
 
 
 @jit
@@ -542,7 +613,7 @@ def round_end(realised, pos0, sal, ei, act, sup, sf, ef):
 
 
 @jit
-def run_round(pos0, sal, pw, lo, hi, coins, coin_at, use_coins):
+def run_round(pos0, sal, pw, lo, hi, coins, coin_at, use_coins, mpos, msal, moff):
     """One round (docs/exchange.md 3-9) from start positions ``pos0`` (m, n):
     :func:`round_start`, then until the list is empty :func:`take_best` and, when both its
     actors accept it (:func:`accepts`), :func:`realise`; then :func:`round_end`.
@@ -557,29 +628,47 @@ def run_round(pos0, sal, pw, lo, hi, coins, coin_at, use_coins):
     den, ei, act, sup, dem, sf, ef, upd, hupd, lst, buf, length = round_start(pos0, sal, pw, lo, hi)
     total = ei.shape[0]
     realised = np.zeros(max(4 * total, 4), dtype=np.int64)
+    rows = np.zeros((max(4 * total, 4), n))
+    kinds = np.zeros((max(4 * total, 4), n), dtype=np.int64)
+    left = sides(pos0, sal, pw)
     nreal = 0
     ext = np.zeros((n, npairs))
     ran_out = False
+    dirty = True
     while length > 0:
-        best, length, coin_at, ran_out = take_best(lst, length, ef, coins, coin_at, use_coins)
+        best, length, coin_at, ran_out, dirty = take_best(
+            lst, length, ef, coins, coin_at, use_coins, dirty
+        )
         if ran_out:
             break
         if not _both_accept(best, act, sup, sf, ef, lo, hi):
             continue
-        length = realise(best, lst, length, buf, ei, act, sup, dem, sf, ef, upd, hupd, pos0,
-                         sal, pw, den, lo, hi, ext)  # fmt: skip
+        if not (
+            members_agree(best, act[best, 0], act, sup, sf, mpos, msal, moff)
+            and members_agree(best, act[best, 1], act, sup, sf, mpos, msal, moff)
+        ):
+            continue
         if nreal >= realised.shape[0]:
             grown = np.zeros(2 * realised.shape[0], dtype=np.int64)
             grown[:nreal] = realised[:nreal]
             realised = grown
+            grown_rows = np.zeros((2 * rows.shape[0], n))
+            grown_rows[:nreal] = rows[:nreal]
+            rows = grown_rows
+            grown_kinds = np.zeros((2 * kinds.shape[0], n), dtype=np.int64)
+            grown_kinds[:nreal] = kinds[:nreal]
+            kinds = grown_kinds
+        length = realise(best, lst, length, buf, ei, act, sup, dem, sf, ef, upd, hupd, pos0,
+                         sal, pw, den, lo, hi, ext, rows[nreal], kinds[nreal], left)  # fmt: skip
+        dirty = True
         realised[nreal] = best
         nreal += 1
     voting, after, rows_i, rows_f = round_end(realised[:nreal], pos0, sal, ei, act, sup, sf, ef)
-    return voting, after, rows_i, rows_f, ext, coin_at, ran_out
+    return voting, after, rows_i, rows_f, ext, rows[:nreal], kinds[:nreal], coin_at, ran_out
 
 
 @jit
-def run(pos, sal, pw, lo, hi, rounds, coins, use_coins):
+def run(pos, sal, pw, lo, hi, rounds, coins, use_coins, mpos, msal, moff):
     """A whole run of ``rounds`` rounds from positions ``pos`` (m, n) on 0-100.
 
     Returns positions (R+1, m, n) (round 0: the start; round r: the start of round r+1),
@@ -599,14 +688,17 @@ def run(pos, sal, pw, lo, hi, rounds, coins, use_coins):
     nbs[0] = outcomes(pos, sal, pw)
     ex_i = np.zeros((16, 5), dtype=np.int64)
     ex_f = np.zeros((16, 6))
+    ex_v = np.zeros((16, n))
+    ex_k = np.zeros((16, n), dtype=np.int64)
     k = 0
     coin_at = 0
     for r in range(rounds):
-        v, after, ri, rf, e, coin_at, ran_out = run_round(
-            positions[r].copy(), sal, pw, lo, hi, coins, coin_at, use_coins
+        v, after, ri, rf, e, rv, rk, coin_at, ran_out = run_round(
+            positions[r].copy(), sal, pw, lo, hi, coins, coin_at, use_coins, mpos, msal, moff
         )
         if ran_out:
-            return positions, voting, nbs, ex_i[:k], ex_f[:k], ext, coin_at, True
+            return (positions, voting, nbs, ex_i[:k], ex_f[:k], ext, ex_v[:k], ex_k[:k],
+                    coin_at, True)  # fmt: skip
         voting[r] = v
         positions[r + 1] = after
         nbs[r + 1] = outcomes(v, sal, pw)
@@ -616,29 +708,55 @@ def run(pos, sal, pw, lo, hi, rounds, coins, use_coins):
             size = max(2 * ex_i.shape[0], need)
             gi = np.zeros((size, 5), dtype=np.int64)
             gf = np.zeros((size, 6))
+            gv = np.zeros((size, n))
+            gk = np.zeros((size, n), dtype=np.int64)
             gi[:k] = ex_i[:k]
             gf[:k] = ex_f[:k]
+            gv[:k] = ex_v[:k]
+            gk[:k] = ex_k[:k]
             ex_i = gi
             ex_f = gf
+            ex_v = gv
+            ex_k = gk
         for t in range(ri.shape[0]):
             ex_i[k, 0] = r + 1
             for c in range(4):
                 ex_i[k, c + 1] = ri[t, c]
             ex_f[k] = rf[t]
+            ex_v[k] = rv[t]
+            ex_k[k] = rk[t]
             k += 1
-    return positions, voting, nbs, ex_i[:k], ex_f[:k], ext, coin_at, False
+    return positions, voting, nbs, ex_i[:k], ex_f[:k], ext, ex_v[:k], ex_k[:k], coin_at, False
 
 
-def simulate(pos, sal, pw, lo, hi, rounds, seed=None):
+KINDS = ("own", "ip", "in", "op", "on")
+"""decide's kinds of externality: own; inner positive, negative; outer positive, negative."""
+
+
+def no_members(n):
+    """The member arrays of a run in which every party is an actor: ``mpos``, ``msal``
+    (m, 0) and ``moff`` (n + 1,) zeros."""
+    return np.zeros((0, 0)), np.zeros((0, 0)), np.zeros(n + 1, dtype=np.int64)
+
+
+def simulate(pos, sal, pw, lo, hi, rounds, seed=None, members=None):
     """:func:`run` from Python: ``seed`` None keeps equal gains in their order (decide with
     random tie-breaking off); a seed breaks ties with coins from ``random.Random(seed)``, as
-    decide does after ``random.seed(seed)``. Returns a dict of the run's arrays."""
+    decide does after ``random.seed(seed)``. ``members``: None, or ``(mpos, msal, moff)``
+    for parties that are blocs (:func:`members_agree`). Returns a dict of the run's arrays,
+    with ``ext_value`` (K, n) every actor's externality of every realised exchange."""
 
     pos = np.ascontiguousarray(pos, dtype=np.float64)
     sal = np.ascontiguousarray(sal, dtype=np.float64)
     pw = np.ascontiguousarray(pw, dtype=np.float64)
     lo = np.ascontiguousarray(lo, dtype=np.float64)
     hi = np.ascontiguousarray(hi, dtype=np.float64)
+    if members is None:
+        members = no_members(pos.shape[1])
+    mpos, msal, moff = members
+    mpos = np.ascontiguousarray(mpos, dtype=np.float64).reshape(pos.shape[0], -1)
+    msal = np.ascontiguousarray(msal, dtype=np.float64).reshape(pos.shape[0], -1)
+    moff = np.ascontiguousarray(moff, dtype=np.int64)
     size = 64
     while True:
         if seed is None:
@@ -646,11 +764,11 @@ def simulate(pos, sal, pw, lo, hi, rounds, seed=None):
         else:
             rng = random.Random(seed)
             coins = np.array([rng.random() for _ in range(size)])
-        out = run(pos, sal, pw, lo, hi, int(rounds), coins, seed is not None)
-        if not out[7]:
+        out = run(pos, sal, pw, lo, hi, int(rounds), coins, seed is not None, mpos, msal, moff)
+        if not out[9]:
             break
         size *= 4
-    positions, voting, nbs, ex_i, ex_f, ext, used, _ = out
+    positions, voting, nbs, ex_i, ex_f, ext, ex_v, ex_k, used, _ = out
     return {
         "positions": positions,
         "voting": voting,
@@ -659,4 +777,6 @@ def simulate(pos, sal, pw, lo, hi, rounds, seed=None):
         "ex_float": ex_f,
         "externalities": ext,
         "ties": int(used),
+        "ext_value": ex_v,
+        "ext_kind": ex_k,
     }

@@ -256,6 +256,25 @@ def _members_on_100(view: PartyView, arrays):
     return out
 
 
+def float_members(view: PartyView, arrays):
+    """The float kernel's member arrays of ``view``: ``mpos`` (m, M) the members' positions
+    on 0-100, ``msal`` (m, M) their saliences, ``moff`` (P + 1,) each party's columns."""
+    lo = arrays.scale_lo[:, None]
+    width = (arrays.scale_hi - arrays.scale_lo)[:, None]
+    cols, moff = [], [0]
+    for idx in view.members:
+        cols.extend(idx or ())
+        moff.append(len(cols))
+    cols = np.array(cols, dtype=np.int64)
+    mpos = (arrays.position[:, cols] - lo) * (100.0 / width)
+    msal = arrays.salience[:, cols]
+    return (
+        np.ascontiguousarray(mpos, dtype=np.float64),
+        np.ascontiguousarray(msal, dtype=np.float64),
+        np.array(moff, dtype=np.int64),
+    )
+
+
 def run_exchange(scenario, arrays, rounds, seed, arithmetic, blocs):
     """One run on ``arrays`` (the scenario's, or perturbed): with consensus blocs as
     parties when ``blocs`` is ``party``. Returns the kernel's dict and the party view."""
@@ -263,7 +282,9 @@ def run_exchange(scenario, arrays, rounds, seed, arithmetic, blocs):
     if view is None:
         return simulate(arrays, rounds, seed, arithmetic=arithmetic), None
     if arithmetic != "decimal":
-        out = simulate(view.arrays, rounds, seed, arithmetic=arithmetic)
+        pos, sal, pw, lo, hi = _inputs(view.arrays)
+        with KERNEL_LOCK:
+            out = _k.simulate(pos, sal, pw, lo, hi, int(rounds), seed, float_members(view, arrays))
         return out, view
     pos, sal, pw, present, order, lo, hi = _decimal_inputs(view.arrays)
     members = _members_on_100(view, arrays)

@@ -70,7 +70,7 @@ def test_agents_from_a_scenario_equal_the_kernel(sample):
     """Built from the scenario (its actors, its arrays mapped to 0-100, Params' seed under
     random tie-breaking), the agents' run and trajectory are the kernel's."""
     scenario, inputs = sample
-    params = mx.Params(random_ties=True, seed=7)
+    params = mx.Params(random_ties=True, seed=7, arithmetic="float")
     model = ax.ExchangeAgentsModel(scenario, rounds=6, params=params)
     model.run_model()
     want = kx.simulate(*inputs, 6, seed=7)
@@ -80,6 +80,39 @@ def test_agents_from_a_scenario_equal_the_kernel(sample):
     for name in ("positions", "voting", "outcomes", "ex_int", "ex_float", "externalities"):
         assert getattr(t, name).tobytes() == getattr(ref, name).tobytes(), name
     assert t.stopped == ref.stopped and t.ties == ref.ties
+
+
+@pytest.mark.parametrize("seed", [None, 7])
+def test_agents_in_decimal_arithmetic_equal_the_decimal_run(sample, seed):
+    """With decide's arithmetic (the default) the agents step the decimal run and decide
+    with its own test: their run equals `sim.models.exchange.simulate` in decimal, and each
+    agent was asked about the exchanges it was party to."""
+    scenario, _ = sample
+    params = mx.Params(random_ties=seed is not None, seed=seed or 0)
+    model = ax.ExchangeAgentsModel(scenario, rounds=4, params=params)
+    asked = 0
+    while model.running:
+        model.step()
+        asked += sum(len(agent.decisions) for agent in model.actor_list)
+    want = mx.simulate(scenario.arrays(), 4, seed, arithmetic="decimal")
+    _same(model.result(), want)
+    assert asked >= 2 * len(want["ex_int"]) > 0
+
+
+def test_a_nato_bloc_is_one_agent_that_asks_its_members():
+    """With consensus blocs as parties the agents are the parties (NATO one agent); the
+    agents' run equals the kernel's in both arithmetics."""
+    from sim.scenario import load_scenario
+
+    sc = load_scenario("nato_russia_2022")
+    for arithmetic in ("float", "decimal"):
+        params = mx.Params(arithmetic=arithmetic)
+        model = ax.ExchangeAgentsModel(sc, rounds=3, params=params)
+        ids = [agent.actor_id for agent in model.actor_list]
+        assert "NATO" in ids and "USA" not in ids and "RUS" in ids
+        model.run_model()
+        want, _ = mx.run_exchange(sc, sc.arrays(), 3, None, arithmetic, "party")
+        _same(model.result(), want)
 
 
 @pytest.mark.parametrize("case", range(12))
@@ -209,7 +242,7 @@ def test_registered_as_the_exchange_models_agents(sample):
     scenario, inputs = sample
     assert agents_for("exchange") is ax.ExchangeAgentsModel
     assert AGENT_MODELS["exchange"] is ax.ExchangeAgentsModel
-    t = experiment._step_mesa(scenario, 4, False, "exchange", mx.Params())
+    t = experiment._step_mesa(scenario, 4, False, "exchange", mx.Params(arithmetic="float"))
     ref = mx.trajectory_of(scenario.arrays(), kx.simulate(*inputs, 4))
     for name in ("positions", "voting", "outcomes", "ex_int", "ex_float", "externalities"):
         assert getattr(t, name).tobytes() == getattr(ref, name).tobytes(), name

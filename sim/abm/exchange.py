@@ -29,6 +29,7 @@ import mesa
 import numpy as np
 
 from sim.kernels import exchange as _k
+from sim.kernels import exchange_decimal as _xd
 from sim.models import exchange as _m
 from sim.scenario import Scenario
 
@@ -54,7 +55,9 @@ class ExchangeActor(mesa.Agent):
     def position(self) -> np.ndarray:
         """(m,) this actor's position on each issue at the start of the current round
         (0-100)."""
-        return self.model.positions[self.model.round, :, self.index].copy()
+        m = self.model
+        source = m.decimal.positions if m.decimal is not None else m.positions
+        return source[m.round, :, self.index].copy()
 
     def decide(self, e: int) -> bool:
         """Whether this actor accepts exchange ``e`` of the round as it now stands
@@ -70,6 +73,14 @@ class ExchangeActor(mesa.Agent):
         """Offer exchange ``e`` to this actor: its decision."""
         ok = self.decide(e)
         self.decisions.append((int(e), ok))
+        return ok
+
+    def offer_decimal(self, rnd, exchange) -> bool:
+        """In decide's arithmetic: offer ``exchange`` (of the round ``rnd``) to this actor;
+        it accepts when the exchange is valid and, for a bloc, no member loses by it
+        (``sim.kernels.exchange_decimal``'s ``accepts``)."""
+        ok = bool(rnd.accepts(exchange, self.index))
+        self.decisions.append((len(self.decisions), ok))
         return ok
 
     def __repr__(self) -> str:
@@ -116,10 +127,12 @@ class ExchangeAgentsModel(mesa.Model):
         super().__init__(rng=rng)
         self.negotiation = scenario
         self.view = None
+        self.decimal = None
         members = None
         if scenario is not None:
             self.arrays = scenario.arrays()
             p = _m.Params() if params is None else params
+            decimal_run = p.arithmetic == "decimal"
             self.view = _m.party_view(scenario, self.arrays) if p.blocs == "party" else None
             if self.view is None:
                 inputs = _m._inputs(self.arrays)
@@ -133,6 +146,13 @@ class ExchangeAgentsModel(mesa.Model):
                 ]  # fmt: skip
             self.limit = _m.MODEL.rounds_for(scenario, rounds)
             seed = int(p.seed) if p.random_ties else None
+            if decimal_run:  # decide's arithmetic: the agents step sim.kernels.exchange_decimal
+                source = self.arrays if self.view is None else self.view.arrays
+                dpos, dsal, dpw, present, order, lo, hi = _m._decimal_inputs(source)
+                dmembers = None if self.view is None else _m._members_on_100(self.view, self.arrays)
+                self.decimal = _xd.DecimalRun(
+                    dpos, dsal, dpw, present, order, self.limit, seed, lo, hi, dmembers
+                )
         else:
             if inputs is None or rounds is None:
                 raise TypeError("ExchangeAgentsModel needs a scenario, or inputs and rounds")
@@ -174,10 +194,21 @@ class ExchangeAgentsModel(mesa.Model):
         more = [self._coin_rng.random() for _ in range(count)]
         self.coins = np.concatenate([self.coins, np.array(more, dtype=np.float64)])
 
+    def _offer_decimal(self, rnd, exchange, party) -> bool:
+        return self.actor_list[party].offer_decimal(rnd, exchange)
+
     def step(self) -> None:
         """One round: the candidates, then the best open exchange offered to its two actors
         until none is left, then the moves."""
         if not self.running:
+            return
+        if self.decimal is not None:
+            for agent in self.actor_list:
+                agent.decisions = []
+            self.decimal.step(offer=self._offer_decimal)
+            self.round = self.decimal.round
+            if self.round >= self.limit:
+                self.running = False
             return
         r = self.round
         pos0 = self.positions[r].copy()
@@ -231,6 +262,8 @@ class ExchangeAgentsModel(mesa.Model):
 
     def result(self) -> dict:
         """The run so far as the dict of ``sim.kernels.exchange.simulate``."""
+        if self.decimal is not None:
+            return self.decimal.result()
         R = self.round
         ex_i = np.concatenate(self._ex_int) if self._ex_int else np.zeros((0, 5), np.int64)
         ex_f = np.concatenate(self._ex_float) if self._ex_float else np.zeros((0, 6))

@@ -43,6 +43,9 @@ MIN_MOVE = 1e-10
 TIE = 1e-20
 """decide's test of a near tie between the best exchange and the runner-up."""
 ZERO = Decimal(0)
+MEMBER_TOL = 1e-7
+"""A bloc's member loses by an exchange when its gain is below -1e-7 (the float kernel's
+tolerance: a gain that is 0 in exact arithmetic is no loss in either)."""
 KINDS = ("own", "ip", "in", "op", "on")
 """decide's kinds of externality: the exchanging pair's own gain; inner (in the pair's groups)
 positive and negative; outer positive and negative."""
@@ -281,20 +284,26 @@ class _Round:
         right = abs(e.i.nbs0 - xq) - abs(e.i.nbs1 - xq)
         return left * self.sal[p_iss][a] + right * self.sal[q_iss][a]
 
-    def members_agree(self, e):
-        """Whether every member of a bloc that trades in ``e`` as one party would trade: no
-        member loses by it (its gain, decide's externality formula on the member's own
-        positions and saliences, is not negative)."""
+    def members_agree(self, e, a):
+        """Whether every member of party ``a`` (a bloc that trades as one party) would make
+        exchange ``e``: none loses by it (its gain, decide's externality formula on the
+        member's own positions and saliences, is not below -:data:`MEMBER_TOL`). True for a
+        party without members."""
         if self.members is None:
             return True
         p_iss, q_iss = e.j.sup, e.i.sup
-        for side in (e.i, e.j):
-            for xs, ss in self.members[side.a] or ():
-                left = abs(e.j.nbs0 - xs[p_iss]) - abs(e.j.nbs1 - xs[p_iss])
-                right = abs(e.i.nbs0 - xs[q_iss]) - abs(e.i.nbs1 - xs[q_iss])
-                if left * ss[p_iss] + right * ss[q_iss] < 0:
-                    return False
+        for xs, ss in self.members[a] or ():
+            left = abs(e.j.nbs0 - xs[p_iss]) - abs(e.j.nbs1 - xs[p_iss])
+            right = abs(e.i.nbs0 - xs[q_iss]) - abs(e.i.nbs1 - xs[q_iss])
+            if left * ss[p_iss] + right * ss[q_iss] < -MEMBER_TOL:
+                return False
         return True
+
+    def accepts(self, e, a):
+        """Whether party ``a`` accepts exchange ``e`` as it stands: the exchange is valid
+        (both moves valid, the gain at least decide's smallest; decide checks both sides
+        together) and, for a bloc, none of its members loses by it."""
+        return e.valid and self.members_agree(e, a)
 
 
 def _outcome(pos_d, sal_d, pw_d, order_d, den_d):
@@ -307,12 +316,16 @@ def _outcome(pos_d, sal_d, pw_d, order_d, den_d):
     return num / den_d
 
 
-def _round(pos, sal, pw, present, order, den, lo, hi, rng, ties, members=None):
+def _round(pos, sal, pw, present, order, den, lo, hi, rng, ties, members=None, offer=None):
     """One round from start positions ``pos``: the realised exchanges (with each one's
-    externalities and kinds), the voting positions and the next start positions."""
+    externalities and kinds), the voting positions and the next start positions.
+    ``offer(round, exchange, party)``: whether the party accepts the exchange that comes
+    first (default ``round.accepts``); it is realised when both its parties accept."""
     m = len(pos)
     n = len(pos[0])
     r = _Round(pos, sal, pw, present, order, den, lo, hi, members)
+    if offer is None:
+        offer = _Round.accepts
     nbs = [_outcome(pos[d], sal[d], pw[d], order[d], den[d]) for d in range(m)]
     left = [[pos[d][a] <= nbs[d] for a in range(n)] for d in range(m)]
     exchanges = []
@@ -361,7 +374,9 @@ def _round(pos, sal, pw, present, order, den, lo, hi, rng, ties, members=None):
                     best = exchanges.pop(0)
                 else:
                     exchanges.append(runner_up)
-        if not best.valid or not r.members_agree(best):
+        yes_i = offer(r, best, best.i.a)
+        yes_j = offer(r, best, best.j.a)
+        if not (yes_i and yes_j):
             continue
         kept = []
         for ex in exchanges:
@@ -424,69 +439,106 @@ def simulate(pos, sal, pw, present, order, rounds, seed=None, lo=None, hi=None, 
 
 
 def _simulate(pos, sal, pw, present, order, rounds, seed, lo, hi, members):
-    m = len(pos)
-    n = len(pos[0]) if m else 0
-    npairs = m * (m - 1) // 2
-    pos = [[to_decimal(v) for v in row] for row in pos]
-    sal = [[to_decimal(v) for v in row] for row in sal]
-    pw = [[to_decimal(v) for v in row] for row in pw]
-    if lo is not None:
-        lo = [[to_decimal(v) for v in row] for row in lo]
-        hi = [[to_decimal(v) for v in row] for row in hi]
-    order = [list(o) for o in order]
-    present = [[bool(v) for v in row] for row in present]
-    if members is not None:
-        members = [
-            None
-            if ms is None
-            else [([to_decimal(v) for v in xs], [to_decimal(v) for v in ss]) for xs, ss in ms]
-            for ms in members
-        ]
-    # decide calculations.calc_nbs_denominator, in the issue's order
-    den = []
-    for d in range(m):
-        t = 0
-        for a in order[d]:
-            t += sal[d][a] * pw[d][a]
-        den.append(t)
-    rng = None if seed is None else random.Random(seed)
-    ties = [0]
-    positions = np.zeros((rounds + 1, m, n))
-    voting_out = np.zeros((rounds, m, n))
-    outcomes = np.zeros((rounds + 1, m))
-    ext = np.zeros((rounds, n, npairs))
-    ex_int, ex_float, kinds, values = [], [], [], []
-    positions[0] = np.array(pos, dtype=np.float64).reshape(m, n)
-    outcomes[0] = [float(_outcome(pos[d], sal[d], pw[d], order[d], den[d])) for d in range(m)]
-    for r in range(rounds):
+    run = DecimalRun(pos, sal, pw, present, order, rounds, seed, lo, hi, members)
+    while run.round < run.limit:
+        run.step()
+    return run.result()
+
+
+class DecimalRun:
+    """A run in decide's arithmetic, one round per :meth:`step` (the mesa agents step it
+    with their own ``offer``); :meth:`result` is :func:`simulate`'s dict so far. Build it
+    inside ``decimal.localcontext(CONTEXT)`` or through :func:`simulate`; :meth:`step`
+    sets the context itself."""
+
+    def __init__(self, pos, sal, pw, present, order, rounds, seed=None, lo=None, hi=None,
+                 members=None):  # fmt: skip
+        with decimal.localcontext(CONTEXT):
+            self._setup(pos, sal, pw, present, order, int(rounds), seed, lo, hi, members)
+
+    def _setup(self, pos, sal, pw, present, order, rounds, seed, lo, hi, members):
+        m = len(pos)
+        n = len(pos[0]) if m else 0
+        self.m, self.n, self.limit, self.round = m, n, rounds, 0
+        npairs = m * (m - 1) // 2
+        self.pos = [[to_decimal(v) for v in row] for row in pos]
+        self.sal = [[to_decimal(v) for v in row] for row in sal]
+        self.pw = [[to_decimal(v) for v in row] for row in pw]
+        if lo is not None:
+            lo = [[to_decimal(v) for v in row] for row in lo]
+            hi = [[to_decimal(v) for v in row] for row in hi]
+        self.lo, self.hi = lo, hi
+        self.order = [list(o) for o in order]
+        self.present = [[bool(v) for v in row] for row in present]
+        if members is not None:
+            members = [
+                None
+                if ms is None
+                else [([to_decimal(v) for v in xs], [to_decimal(v) for v in ss]) for xs, ss in ms]
+                for ms in members
+            ]
+        self.members = members
+        # decide calculations.calc_nbs_denominator, in the issue's order
+        self.den = []
+        for d in range(m):
+            t = 0
+            for a in self.order[d]:
+                t += self.sal[d][a] * self.pw[d][a]
+            self.den.append(t)
+        self.rng = None if seed is None else random.Random(seed)
+        self.ties = [0]
+        self.positions = np.zeros((rounds + 1, m, n))
+        self.voting = np.zeros((rounds, m, n))
+        self.outcomes = np.zeros((rounds + 1, m))
+        self.ext = np.zeros((rounds, n, npairs))
+        self.ex_int, self.ex_float, self.kinds, self.values = [], [], [], []
+        self.positions[0] = np.array(self.pos, dtype=np.float64).reshape(m, n)
+        self.outcomes[0] = [self._outcome_of(self.pos, d) for d in range(m)]
+
+    def _outcome_of(self, pos, d):
+        return float(_outcome(pos[d], self.sal[d], self.pw[d], self.order[d], self.den[d]))
+
+    def step(self, offer=None) -> None:
+        """One round; ``offer(round, exchange, party)`` decides for each party (default: the
+        exchange is valid and, for a bloc, no member loses by it)."""
+        if self.round >= self.limit:
+            return
+        with decimal.localcontext(CONTEXT):
+            self._step(offer)
+
+    def _step(self, offer):
+        r, m, n = self.round, self.m, self.n
         realised, ext_rows, voting, after = _round(
-            pos, sal, pw, present, order, den, lo, hi, rng, ties, members
-        )
+            self.pos, self.sal, self.pw, self.present, self.order, self.den, self.lo, self.hi,
+            self.rng, self.ties, self.members, offer,
+        )  # fmt: skip
         for e, row in zip(realised, ext_rows, strict=True):
-            ex_int.append((r + 1, e.i.a, e.j.a, e.p, e.q))
+            self.ex_int.append((r + 1, e.i.a, e.j.a, e.p, e.q))
             rate = float(e.dq / e.dp) if e.dp != 0 else float("nan")
-            ex_float.append(
+            self.ex_float.append(
                 (float(e.i.move), float(e.j.move), float(e.gain), float(e.dp), float(e.dq), rate)
             )
-            kinds.append([k for k, _ in row])
-            values.append([float(v) for _, v in row])
+            self.kinds.append([k for k, _ in row])
+            self.values.append([float(v) for _, v in row])
             for a, (_, v) in enumerate(row):
-                ext[r, a, e.pair] += float(v)
-        voting_out[r] = np.array(voting, dtype=np.float64).reshape(m, n)
-        outcomes[r + 1] = [
-            float(_outcome(voting[d], sal[d], pw[d], order[d], den[d])) for d in range(m)
-        ]
-        pos = after
-        positions[r + 1] = np.array(pos, dtype=np.float64).reshape(m, n)
-    K = len(ex_int)
-    return {
-        "positions": positions,
-        "voting": voting_out,
-        "outcomes": outcomes,
-        "ex_int": np.array(ex_int, dtype=np.int64).reshape(K, 5),
-        "ex_float": np.array(ex_float, dtype=np.float64).reshape(K, 6),
-        "externalities": ext,
-        "ties": ties[0],
-        "ext_kind": np.array(kinds, dtype=np.int64).reshape(K, n),
-        "ext_value": np.array(values, dtype=np.float64).reshape(K, n),
-    }
+                self.ext[r, a, e.pair] += float(v)
+        self.voting[r] = np.array(voting, dtype=np.float64).reshape(m, n)
+        self.outcomes[r + 1] = [self._outcome_of(voting, d) for d in range(m)]
+        self.pos = after
+        self.positions[r + 1] = np.array(after, dtype=np.float64).reshape(m, n)
+        self.round = r + 1
+
+    def result(self) -> dict:
+        R, n = self.round, self.n
+        K = len(self.ex_int)
+        return {
+            "positions": self.positions[: R + 1],
+            "voting": self.voting[:R],
+            "outcomes": self.outcomes[: R + 1],
+            "ex_int": np.array(self.ex_int, dtype=np.int64).reshape(K, 5),
+            "ex_float": np.array(self.ex_float, dtype=np.float64).reshape(K, 6),
+            "externalities": self.ext[:R],
+            "ties": self.ties[0],
+            "ext_kind": np.array(self.kinds, dtype=np.int64).reshape(K, n),
+            "ext_value": np.array(self.values, dtype=np.float64).reshape(K, n),
+        }

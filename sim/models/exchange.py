@@ -3,14 +3,26 @@
 Actors trade: on a pair of issues, two actors on opposite sides of the expected outcome on
 both each give way on the issue they care relatively less about, at the equal-gain rate;
 each round realises every exchange that stays valid, best gain first, and each actor's next
-position is a salience-weighted step towards its voting position (docs/exchange.md; the
-kernel is ``sim.kernels.exchange``). The expected outcome of an issue is the
-capability-and-salience weighted mean of the positions.
+position is a salience-weighted step towards its voting position (docs/exchange.md). The
+expected outcome of an issue is the capability-and-salience weighted mean of the positions.
+
+Two implementations compute it. ``arithmetic = "decimal"`` (the default) is decide's own
+arithmetic, 28-digit decimal in decide's order of operations (``sim.kernels.exchange_decimal``):
+it reproduces decide's runs exactly, including the branches decide's rounding decides.
+``arithmetic = "float"`` is the float64 numba kernel (``sim.kernels.exchange``), equal to the
+model in exact arithmetic and much faster; it parts from decide where decide's rounding, not
+the model, decides a branch. The mesa agents (``sim.abm.exchange``, one per party) step
+either: each is offered the exchanges it is party to and decides for itself.
 
 Each issue's scale is mapped to decide's 0-100 by ``(x - lo) * 100 / (hi - lo)`` (positions
 and red lines alike); outputs are on the issue's scale. sim has one capability per actor: it
-is the actor's power on every issue. A red line bounds an exchange: a trade that would move
-an actor's voting position outside it is not on the table.
+is the actor's power on every issue. An actor with salience or capability 0 on an issue takes
+no part in it (decide's actor without a row on it). A red line bounds an exchange: a trade
+that would move an actor's voting position outside it is not on the table. With
+``blocs = "party"`` (the default) a consensus bloc trades as one party (its declared line,
+its members' summed capability, the intersection of their red lines), and an exchange of the
+bloc's is realised only when none of its members loses by it; ``blocs = "members"``: each
+member trades for itself.
 
 The model needs two or more issues. Only the equal-gain rate (``rate = equal``) is
 implemented: decide's random-rate variant fails on decide's own sample data and has no
@@ -19,7 +31,7 @@ gains keep their order; on, each tie between the best and the runner-up is settl
 from ``random.Random(seed)``. The round limit is ``--rounds``, else the scenario's
 ``[model] rounds`` when its kind is ``exchange``, else 10 (decide's default); decide has no
 convergence test, so a run always makes its rounds (it reports ``converged`` when its last
-round realised no exchange). No mesa agents step it (``mesa_driver = False``).
+round realised no exchange).
 """
 
 from __future__ import annotations
@@ -347,7 +359,7 @@ class Exchange(Model):
     )
     Params = Params
     moves = True
-    mesa_driver = False
+    mesa_driver = True
     forecast_kinds = (KIND,)
     arrays_forecasts = False
     joint_issues = True
@@ -407,11 +419,10 @@ class Exchange(Model):
     def _seed(self, p):
         return int(p.seed) if p.random_ties else None
 
-    def run(self, scenario, params=None, rounds=None, **how) -> ExchangeTrajectory:
+    def run(self, scenario, params=None, rounds=None, trajectory=None, **how):
+        """One run; ``trajectory`` is one the mesa agents (``sim.abm.exchange``, the
+        default driver) already stepped with ``params``, else the kernel runs."""
         p = Params() if params is None else params
-        arrays = scenario.arrays()
-        limit = self.rounds_for(scenario, rounds)
-        out, view = run_exchange(scenario, arrays, limit, self._seed(p), p.arithmetic, p.blocs)
         settings = (
             ("rate", p.rate),
             ("random_ties", bool(p.random_ties)),
@@ -420,6 +431,11 @@ class Exchange(Model):
         )
         if p.random_ties:
             settings += (("seed", int(p.seed)),)
+        if trajectory is not None:
+            return dataclasses.replace(trajectory, settings=settings)
+        arrays = scenario.arrays()
+        limit = self.rounds_for(scenario, rounds)
+        out, view = run_exchange(scenario, arrays, limit, self._seed(p), p.arithmetic, p.blocs)
         return trajectory_of(arrays, out, settings, view)
 
     def batch(self, scenario, arrays, spreads, seeds, rounds, params=None):

@@ -148,6 +148,12 @@ def jit(func):
     return _make(func, {})
 
 
+def jit_inline(func):
+    """:func:`jit` inlined into its callers (numba's ``inline="always"``): for the small
+    helpers a kernel calls in its innermost loops."""
+    return _make(func, {"inline": "always"})
+
+
 def jit_parallel(func):
     """:func:`jit` with ``parallel=True``, for kernels whose loops use :data:`prange`."""
     return _make(func, {"parallel": True})

@@ -51,7 +51,7 @@ import random
 
 import numpy as np
 
-from sim.kernels import jit
+from sim.kernels import jit, jit_inline
 
 EPS = 1e-7
 """Positions, outcomes and gains closer than this (1e-9 of the 0-100 scale) are equal."""
@@ -87,7 +87,7 @@ def outcomes(pos, sal, pw):
     return out
 
 
-@jit
+@jit_inline
 def _sign0(v):
     # a difference within EPS of 0 is 0
     if abs(v) <= EPS:
@@ -95,7 +95,7 @@ def _sign0(v):
     return v
 
 
-@jit
+@jit_inline
 def _adjust(e, s, new_x, sup, act, ei, upd, hupd, pos0, sal, pw, den):
     # decide calculations.adjusted_nbs: start positions, recorded updates, the side at new_x
     d = sup[e, s]
@@ -112,7 +112,7 @@ def _adjust(e, s, new_x, sup, act, ei, upd, hupd, pos0, sal, pw, den):
     return num / den[d] if den[d] != 0.0 else 0.0
 
 
-@jit
+@jit_inline
 def _shift_for(e, s, outcome, sup, act, ei, sf, upd, hupd, pos0, sal, pw, den):
     # decide calculations.adjusted_nbs_by_position: the signed change of the side's position
     # that brings the outcome on its supply issue to `outcome` (docs/exchange.md 5.6)
@@ -130,7 +130,7 @@ def _shift_for(e, s, outcome, sup, act, ei, sf, upd, hupd, pos0, sal, pw, den):
     return (outcome * den[d] - num) / (sal[d, act[e, s]] * pw[d, act[e, s]])
 
 
-@jit
+@jit_inline
 def _move_valid(e, s, act, sup, sf, lo, hi):
     # decide AbstractExchangeActor.is_move_valid, and the red line
     mv = sf[e, s, MOVE]
@@ -152,7 +152,7 @@ def _move_valid(e, s, act, sup, sf, lo, hi):
     return mx < -EPS or mn > EPS
 
 
-@jit
+@jit_inline
 def accepts(e, a, act, sup, sf, ef, lo, hi):
     """Whether actor ``a`` accepts exchange ``e`` as it stands: the exchange was calculated
     with a gain of at least ``MIN_MOVE`` and ``a``'s own move on the issue it gives way on is
@@ -163,14 +163,14 @@ def accepts(e, a, act, sup, sf, ef, lo, hi):
     return ef[e, GAINED] > 0.0 and _move_valid(e, s, act, sup, sf, lo, hi)
 
 
-@jit
+@jit_inline
 def _both_accept(e, act, sup, sf, ef, lo, hi):
     if not accepts(e, act[e, 0], act, sup, sf, ef, lo, hi):
         return False
     return accepts(e, act[e, 1], act, sup, sf, ef, lo, hi)
 
 
-@jit
+@jit_inline
 def _push(e, s, sf, value):
     if sf[e, s, HASTOP] > 0.0:
         top = sf[e, s, MOVE]
@@ -181,7 +181,7 @@ def _push(e, s, sf, value):
     sf[e, s, HASTOP] = 1.0
 
 
-@jit
+@jit_inline
 def _ratio_from(e, s, ratio, act, sup, dem, sal):
     # decide calculations.by_exchange_ratio
     o = 1 - s
@@ -192,18 +192,23 @@ def _ratio_from(e, s, ratio, act, sup, dem, sal):
     return top / bottom * ratio
 
 
-@jit
+@jit_inline
 def _utility(e, s, demand_ratio, supply_ratio, act, sup, dem, sal):
     a = act[e, s]
     return abs(demand_ratio * sal[sup[e, s], a] - supply_ratio * sal[dem[e, s], a])
 
 
-@jit
+@jit_inline
 def _check_nbs(e, s, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, lo, hi):
     # decide AbstractExchangeActor.check_nbs
     o = 1 - s
+    # the outcome with the side at X, then at Y: the two sums differ in the side's own term
+    # only, so the second is the first moved by that term (equal in exact arithmetic)
+    d = sup[e, s]
+    a = act[e, s]
+    share = sal[d, a] * pw[d, a] / den[d]
     sf[e, s, NBS0] = _adjust(e, s, sf[e, s, X], sup, act, ei, upd, hupd, pos0, sal, pw, den)
-    sf[e, s, NBS1] = _adjust(e, s, sf[e, s, Y], sup, act, ei, upd, hupd, pos0, sal, pw, den)
+    sf[e, s, NBS1] = sf[e, s, NBS0] + (sf[e, s, Y] - sf[e, s, X]) * share
     target = pos0[dem[e, o], act[e, o]]
     d0 = _sign0(target - sf[e, s, NBS0])
     d1 = _sign0(target - sf[e, s, NBS1])
@@ -211,7 +216,6 @@ def _check_nbs(e, s, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, l
         return
     if d0 <= 0.0 and d1 <= 0.0:
         return
-    a = act[e, s]
     b = act[e, o]
     delta = abs(_shift_for(e, s, target, sup, act, ei, sf, upd, hupd, pos0, sal, pw, den))
     dp = delta * sal[sup[e, s], a] * pw[sup[e, s], a] / den[sup[e, s]]
@@ -229,7 +233,7 @@ def _check_nbs(e, s, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, l
     sf[e, o, Y] = sf[e, o, X] + move_o
     sf[e, s, Y] = sf[e, s, X] + move_s
     ef[e, GAIN] = _utility(e, o, dq, dp, act, sup, dem, sal)
-    sf[e, s, NBS1] = _adjust(e, s, sf[e, s, Y], sup, act, ei, upd, hupd, pos0, sal, pw, den)
+    sf[e, s, NBS1] = sf[e, s, NBS0] + (sf[e, s, Y] - sf[e, s, X]) * share
 
 
 @jit
@@ -283,6 +287,10 @@ def _calculate(e, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, lo, 
 @jit
 def _recalculate(e, done, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, lo, hi):
     # decide AbstractExchange.recalculate after exchange `done` was realised
+    a0, a1 = act[e, 0], act[e, 1]
+    d0, d1 = act[done, 0], act[done, 1]
+    if a0 != d0 and a0 != d1 and a1 != d0 and a1 != d1:
+        return  # no actor in common: nothing of e changes (both tests below need one)
     hit = False
     for s in range(2):
         for ds in range(2):
@@ -340,7 +348,7 @@ def sides(pos0, sal, pw):
     return left
 
 
-@jit
+@jit_inline
 def group(left, sal, pw, p, q, a):
     """Actor ``a``'s group on issue pair (p, q): left on p + 2 x left on q (decide's
     A-D), or -1 when it takes no part in p or q (salience or capability 0 there)."""

@@ -517,10 +517,17 @@ def realise(best, lst, length, buf, ei, act, sup, dem, sf, ef, upd, hupd, pos0, 
     length of the list."""
     n = pos0.shape[1]
     kept = 0
+    b0, b1 = act[best, 0], act[best, 1]
     for k in range(length):
         e = lst[k]
         if ef[e, VALID] > 0.0:
-            _recalculate(e, best, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, lo, hi)
+            a0, a1 = act[e, 0], act[e, 1]
+            # only an exchange with an actor in common with the realised one can change
+            # (tested here: a call with every array costs more than the test)
+            if a0 == b0 or a0 == b1 or a1 == b0 or a1 == b1:
+                _recalculate(
+                    e, best, ei, act, sup, dem, sf, ef, upd, hupd, pos0, sal, pw, den, lo, hi
+                )
             if ef[e, VALID] > 0.0:
                 buf[kept] = e
                 kept += 1

@@ -150,6 +150,8 @@ def make_plan(
 ) -> Plan:
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
+    elif overrides:  # as sim.run: not applied silently to a scenario already loaded
+        raise ValueError("overrides apply to a scenario loaded by name or path; got a Scenario")
     model = model or scenario.model.kind
     spec = get(model)
     runs = check_integer("runs", runs, 1, MAX_RUNS)

@@ -19,6 +19,12 @@ def _sweep_panels(result, issue, ax, n_params: int, what: str):
     return _issue_panels(result.scenario, issue, ax, size=(4.8, 3.6))
 
 
+def _kind(result) -> str:
+    """The forecast a sweep's figures draw: the model's ``sweep_kind`` (the exchange
+    model's outcome), else the compromise."""
+    return getattr(getattr(result, "spec", None), "sweep_kind", "compromise")
+
+
 def _sweep_title(fig, result, ax) -> None:
     if ax is None:
         fig.suptitle(
@@ -34,20 +40,23 @@ def sweep_lines(result, issue: str | None = None, ax=None):
     parameter with its 5-95% and 25-75% bands, and the mean weighted median dotted."""
     fig, axes, chosen = _sweep_panels(result, issue, ax, 1, "sweep_lines")
     path = result.params[0].path
+    kind = _kind(result)
     for a, iid in zip(axes, chosen, strict=True):
         rows = result.table[result.table["issue"] == iid].sort_values(path)
         x = rows[path].to_numpy(dtype=float)
         a.fill_between(
-            x, rows["compromise_p5"], rows["compromise_p95"], color="tab:blue", alpha=0.15,
-            lw=0, label="compromise 5-95%",
+            x, rows[f"{kind}_p5"], rows[f"{kind}_p95"], color="tab:blue", alpha=0.15,
+            lw=0, label=f"{kind} 5-95%",
         )  # fmt: skip
         a.fill_between(
-            x, rows["compromise_p25"], rows["compromise_p75"], color="tab:blue", alpha=0.3,
-            lw=0, label="compromise 25-75%",
+            x, rows[f"{kind}_p25"], rows[f"{kind}_p75"], color="tab:blue", alpha=0.3,
+            lw=0, label=f"{kind} 25-75%",
         )  # fmt: skip
-        mean = rows["compromise_mean"]
-        a.plot(x, mean, color="tab:blue", marker="o", ms=3, label="compromise (mean)")
-        a.plot(x, rows["median_mean"], color="tab:orange", ls=":", lw=1.6, label="median (mean)")
+        mean = rows[f"{kind}_mean"]
+        a.plot(x, mean, color="tab:blue", marker="o", ms=3, label=f"{kind} (mean)")
+        if "median_mean" in rows.columns:
+            a.plot(x, rows["median_mean"], color="tab:orange", ls=":", lw=1.6,
+                   label="median (mean)")  # fmt: skip
         iss = result.scenario.issue(iid)
         lo, hi = iss.scale
         pad = 0.04 * (hi - lo)
@@ -71,9 +80,12 @@ def _ticks(a, axis: str, values) -> None:
         a.set_yticks(idx, labels, fontsize=7)
 
 
-def sweep_heatmap(result, issue: str | None = None, ax=None, stat: str = "compromise_mean"):
-    """A two-parameter sweep: per issue, a heatmap of ``stat`` (the mean compromise
-    forecast by default), the first parameter up the side, the second along the bottom."""
+def sweep_heatmap(result, issue: str | None = None, ax=None, stat: str | None = None):
+    """A two-parameter sweep: per issue, a heatmap of ``stat`` (the mean of the model's
+    main forecast by default: the compromise, the exchange model's outcome), the first
+    parameter up the side, the second along the bottom."""
+    if stat is None:
+        stat = f"{_kind(result)}_mean"
     fig, axes, chosen = _sweep_panels(result, issue, ax, 2, "sweep_heatmap")
     if stat not in result.table.columns:
         raise ValueError(f"unknown statistic {stat!r}; expected a column of the sweep table")

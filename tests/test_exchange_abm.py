@@ -82,19 +82,21 @@ def test_agents_from_a_scenario_equal_the_kernel(sample):
     assert t.stopped == ref.stopped and t.ties == ref.ties
 
 
-@pytest.mark.parametrize("seed", [None, 7])
-def test_agents_in_decimal_arithmetic_equal_the_decimal_run(sample, seed):
+@pytest.mark.parametrize(("seed", "p"), [(None, 0.0), (7, 0.0), (7, 0.8)])
+def test_agents_in_decimal_arithmetic_equal_the_decimal_run(sample, seed, p):
     """With decide's arithmetic (the default) the agents step the decimal run and decide
-    with its own test: their run equals `sim.models.exchange.simulate` in decimal, and each
-    agent was asked about the exchanges it was party to."""
+    with its own test: their run equals `sim.models.exchange.simulate` in decimal (with
+    random ties, and with the randomised gain p), and each agent was asked about the
+    exchanges it was party to."""
     scenario, _ = sample
-    params = mx.Params(random_ties=seed is not None, seed=seed or 0)
+    ties = seed is not None and p == 0.0
+    params = mx.Params(random_ties=ties, seed=seed or 0, p=p)
     model = ax.ExchangeAgentsModel(scenario, rounds=4, params=params)
     asked = 0
     while model.running:
         model.step()
         asked += sum(len(agent.decisions) for agent in model.actor_list)
-    want = mx.simulate(scenario.arrays(), 4, seed, arithmetic="decimal")
+    want = mx.simulate(scenario.arrays(), 4, seed, arithmetic="decimal", p=p, random_ties=ties)
     _same(model.result(), want)
     assert asked >= 2 * len(want["ex_int"]) > 0
 

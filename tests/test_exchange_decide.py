@@ -33,6 +33,21 @@ CASES = {
     ),
     "copenhagen (absent rows)": ("copenhagen.csv", "decide_copenhagen_equal_p0_10rounds.json", {}),
     "cop21 (absent rows)": ("cop21.csv", "decide_cop21_equal_p0_10rounds.json", {}),
+    "sample, randomised gain p 0.8, seed 1": (
+        "sample_data.txt",
+        "decide_equal_p08_seed1_10rounds.json",
+        {"p": 0.8, "seed": 1},
+    ),
+    "sample, p 0.8 and random ties, seed 3": (
+        "sample_data.txt",
+        "decide_equal_p08_seed3_ties_10rounds.json",
+        {"p": 0.8, "seed": 3, "random_ties": True},
+    ),
+    "copenhagen, p 0.5, seed 2": (
+        "copenhagen.csv",
+        "decide_copenhagen_equal_p05_seed2_10rounds.json",
+        {"p": 0.5, "seed": 2},
+    ),
 }
 
 
@@ -54,7 +69,7 @@ def _tables(tmp_path, name, **params):
     (no figures: faster)."""
     result = sim.run(INPUT / name, model="exchange", rounds=10, params=params)
     out = tmp_path / "tables"
-    out.mkdir()
+    out.mkdir(parents=True)
     result.trajectories().to_csv(out / "rounds.csv", index=False)
     for what in ("outcomes", "exchanges", "externalities"):
         result.spec.table(result, what).to_csv(out / f"{what}.csv", index=False)
@@ -129,6 +144,20 @@ def test_the_float_kernel_parts_from_decide_where_decides_rounding_decides(tmp_p
     assert max(worst_o, worst_p) <= 1e-9
     worst_o, _, _ = _gaps(sc, out, ref)
     assert worst_o > 0.1
+
+
+def test_the_randomised_gain_moves_the_gains_apart_and_needs_decimal(tmp_path, capsys):
+    """With p > 0 the two sides' gains differ (exchanges.csv), the seed changes the run, and
+    the float kernel refuses p > 0 with exit 2 naming the parameter."""
+    a = pd.read_csv(_tables(tmp_path / "a", "sample_data.txt", p=0.8, seed=1) / "exchanges.csv")
+    assert (abs(a["gain_i"] - a["gain_j"]) > 1e-6).mean() > 0.5
+    b = pd.read_csv(_tables(tmp_path / "b", "sample_data.txt", p=0.8, seed=2) / "exchanges.csv")
+    assert len(a) != len(b) or not np.allclose(a["move_i"], b["move_i"])
+    code = main(["run", str(INPUT / "sample_data.txt"), "--model", "exchange", "--p", "0.8",
+                 "--arithmetic", "float", "--out", str(tmp_path / "f")])  # fmt: skip
+    text = capsys.readouterr().err
+    assert code == 2 and "p: the randomised equal gain" in text and "Traceback" not in text
+    assert not (tmp_path / "f").exists()
 
 
 def test_externality_totals_by_kind_equal_decides(tmp_path):

@@ -145,13 +145,24 @@ class ExchangeAgentsModel(mesa.Model):
                      .name) for pid in self.view.ids
                 ]  # fmt: skip
             self.limit = _m.MODEL.rounds_for(scenario, rounds)
-            seed = int(p.seed) if p.random_ties else None
+            seed = _m.MODEL._seed(p) if decimal_run else (int(p.seed) if p.random_ties else None)
             if decimal_run:  # decide's arithmetic: the agents step sim.kernels.exchange_decimal
                 source = self.arrays if self.view is None else self.view.arrays
                 dpos, dsal, dpw, present, order, lo, hi = _m._decimal_inputs(source)
                 dmembers = None if self.view is None else _m._members_on_100(self.view, self.arrays)
                 self.decimal = _xd.DecimalRun(
-                    dpos, dsal, dpw, present, order, self.limit, seed, lo, hi, dmembers
+                    dpos,
+                    dsal,
+                    dpw,
+                    present,
+                    order,
+                    self.limit,
+                    seed,
+                    lo,
+                    hi,
+                    dmembers,
+                    p.p,
+                    bool(p.random_ties),
                 )
         else:
             if inputs is None or rounds is None:

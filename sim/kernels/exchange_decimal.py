@@ -73,7 +73,7 @@ class _Side:
 
     __slots__ = (
         "a", "sup", "dem", "k", "x", "s", "c", "sc", "want", "dem_s", "start", "moves",
-        "move", "y", "nbs0", "nbs1", "other",
+        "move", "y", "nbs0", "nbs1", "other", "eu", "eu_max",
     )  # fmt: skip
 
     def __init__(self, a, sup, dem, k, pos, sal, pw):
@@ -94,6 +94,8 @@ class _Side:
         self.nbs0 = ZERO
         self.nbs1 = ZERO
         self.other = None
+        self.eu = ZERO  # this side's gain (the exchange's, unless randomised)
+        self.eu_max = None
 
 
 class _Exchange:
@@ -113,10 +115,13 @@ class _Exchange:
 class _Round:
     """One round's computations on the start positions ``pos`` (decide's per-round state)."""
 
-    def __init__(self, pos, sal, pw, present, order, den, lo, hi, members=None):
+    def __init__(self, pos, sal, pw, present, order, den, lo, hi, members=None, p=None,
+                 rng=None):  # fmt: skip
         self.pos, self.sal, self.pw, self.present = pos, sal, pw, present
         self.order, self.den, self.lo, self.hi = order, den, lo, hi
         self.members = members
+        self.p = p  # decide's randomised equal gain: None or 0 for the plain model
+        self.rng = rng
 
     # -- decide calculations.adjusted_nbs: start positions, updates, the side at new_x
     def adjusted(self, side, e, new_x):
@@ -228,6 +233,7 @@ class _Round:
         i.y = i.x + i.move
         j.y = j.x + j.move
         e.gain = self.utility(i, e.dq, e.dp)
+        i.eu = j.eu = e.gain
         e.valid = self.valid_move(i, i.move) and self.valid_move(j, j.move)
         if e.gain < MIN_MOVE:
             e.valid = False
@@ -236,6 +242,111 @@ class _Round:
         self.check_nbs(i, e)
         self.check_nbs(j, e)
         e.valid = self.valid_move(i, i.move) and self.valid_move(j, j.move)
+        if self.p is not None and self.p > 0:
+            # decide EqualGainExchange.calculate with randomized_value p: three draws (u, v,
+            # z) whether or not the outcome checks left the exchange valid
+            u = self.rng.random()
+            v = self.rng.random()
+            z = Decimal(self.rng.random())
+            self.maximum_utility(e)
+            self.randomised_gain(i if u < 0.5 else j, e, v, z)
+
+    def maximum_utility(self, e):
+        # decide EqualGainExchange.calculate_maximum_utility, as written (it compares a
+        # side's demand position with its voting position on the other issue)
+        i, j = e.i, e.j
+        i_optimal = i.want == i.y
+        j_optimal = j.want == j.y
+        i_adjusted = self.adjusted(i, e, i.y if i_optimal else j.want)
+        j_adjusted = self.adjusted(j, e, j.y if j_optimal else i.want)
+        i_delta = abs(i.nbs0 - i_adjusted)
+        j_delta = abs(j.nbs0 - j_adjusted)
+        loss_1 = j_delta * j.s
+        gain_2 = j_delta * i.dem_s
+        loss_2 = i_delta * i.s
+        gain_1 = i_delta * j.dem_s
+        utility_i = gain_1 - loss_1
+        utility_j = gain_2 - loss_2
+        overwrite = None
+        if i_optimal and utility_i > 0:
+            overwrite = gain_2 - (loss_1 / j.dem_s) * i.s
+        if j_optimal and utility_j > 0:
+            overwrite = gain_1 - (loss_2 / i.dem_s) * j.s
+        if gain_2 > gain_1:
+            side, gain, loss = j, gain_1, loss_2
+        else:
+            side, gain, loss = i, gain_2, loss_1
+        other = side.other
+        s = side.s / (side.s + other.dem_s)
+        delta_u1 = loss / (s * other.dem_s)
+        delta_u2 = gain / (s * side.s)
+        if overwrite:
+            other.eu_max = overwrite
+        else:
+            other.eu_max = s * other.dem_s * delta_u2 - loss
+        side.eu_max = gain - (s * side.s * delta_u1)
+
+    def randomised_gain(self, side, e, v, z):
+        # decide EqualGainExchangeActor.randomized_gain, as written: ``side`` wins (v < 0.5:
+        # its gain moves towards its maximum) or loses (towards 0) by p z of the way; the
+        # rates and moves are solved again for that gain, with decide's interval and
+        # outcome checks; the exchange's gain (its rank) stays the equal gain
+        p = self.p
+        other = side.other
+        den = self.den
+        eu = e.gain
+        if v < 0.5:
+            eui = eu + p * z * (side.eu_max - eu)
+        else:
+            eui = eu - p * z * eu
+        move_i = abs(side.x - other.want)
+        ratio_q = move_i * side.s * side.c / den[side.sup]
+        ratio_p = (eui + ratio_q * side.s) / side.dem_s
+        move_j = (ratio_p * den[other.sup]) / (other.c * other.s)
+        euj = abs(self.utility(other, ratio_p, ratio_q))
+        gap_j = abs(other.x - side.want)
+        if abs(move_j) > gap_j:
+            ratio_p = gap_j * other.s * other.c / den[other.sup]
+            ratio_q = abs((eui - ratio_p * side.dem_s) / side.s)
+            move_j = gap_j
+            move_i = (ratio_q * den[side.sup]) / (side.c * side.s)
+            if abs(move_i) < abs(side.x - other.want):
+                euj = abs(self.utility(other, ratio_p, ratio_q))
+                # decide sets the other side's nbs_0 to the adjusted outcome and then tests
+                # whether it passes: a test that always passes, so nothing is cut here
+                signed = -move_j if other.x > side.want else move_j
+                other.nbs0 = self.adjusted(other, e, other.x + signed)
+        else:
+            signed = -move_i if side.x > other.want else move_i
+            adjusted = self.adjusted(side, e, side.x + signed)
+            target = other.want
+            if not (
+                (target >= side.nbs0 and target >= adjusted)
+                or (target <= side.nbs0 and target <= adjusted)
+            ):
+                delta = abs(self.shift_for(side, e, target))
+                ratio_q = delta * side.s * side.c / den[side.sup]
+                ratio_p = (eui + ratio_q * side.s) / side.dem_s
+                move_j = (ratio_p * den[other.sup]) / (other.c * other.s)
+                euj = abs(self.utility(other, ratio_p, ratio_q))
+                move_i = signed  # decide keeps the uncut, signed move here
+        side.eu = eui
+        other.eu = euj
+        side.move = move_i
+        other.move = move_j
+        if side.x > other.want:
+            side.move = -side.move
+        if other.x > side.want:
+            other.move = -other.move
+        side.moves[-1] = side.move
+        other.moves[-1] = other.move
+        side.y = side.x + side.move
+        other.y = other.x + other.move
+        e.valid = self.valid_move(side, side.move) and self.valid_move(other, other.move)
+        side.nbs0 = self.adjusted(side, e, side.x)
+        side.nbs1 = self.adjusted(side, e, side.y)
+        other.nbs0 = self.adjusted(other, e, other.x)
+        other.nbs1 = self.adjusted(other, e, other.y)
 
     def recalculate(self, e, done):
         # decide AbstractExchange.recalculate after exchange `done` was realised
@@ -316,14 +427,15 @@ def _outcome(pos_d, sal_d, pw_d, order_d, den_d):
     return num / den_d
 
 
-def _round(pos, sal, pw, present, order, den, lo, hi, rng, ties, members=None, offer=None):
+def _round(pos, sal, pw, present, order, den, lo, hi, rng, ties, members=None, offer=None,
+           p=None, coins=True):  # fmt: skip
     """One round from start positions ``pos``: the realised exchanges (with each one's
     externalities and kinds), the voting positions and the next start positions.
     ``offer(round, exchange, party)``: whether the party accepts the exchange that comes
     first (default ``round.accepts``); it is realised when both its parties accept."""
     m = len(pos)
     n = len(pos[0])
-    r = _Round(pos, sal, pw, present, order, den, lo, hi, members)
+    r = _Round(pos, sal, pw, present, order, den, lo, hi, members, p, rng)
     if offer is None:
         offer = _Round.accepts
     nbs = [_outcome(pos[d], sal[d], pw[d], order[d], den[d]) for d in range(m)]
@@ -363,7 +475,7 @@ def _round(pos, sal, pw, present, order, den, lo, hi, rng, ties, members=None, o
         # stable sort, highest gain first (decide EqualGainModel.sort_exchanges)
         exchanges.sort(key=_gain, reverse=True)
         best = exchanges.pop(0)
-        if rng is not None and exchanges:
+        if coins and rng is not None and exchanges:
             # decide EqualGainModel.highest_gain with random tie-breaking: a coin between the
             # best and a runner-up within 1e-20; the loser is appended to the list again
             runner_up = exchanges[0]
@@ -419,7 +531,8 @@ def _gain(e):
     return e.gain
 
 
-def simulate(pos, sal, pw, present, order, rounds, seed=None, lo=None, hi=None, members=None):
+def simulate(pos, sal, pw, present, order, rounds, seed=None, lo=None, hi=None, members=None,
+             p=None, random_ties=None):  # fmt: skip
     """A run of ``rounds`` rounds in decide's arithmetic.
 
     ``seed`` None keeps equal gains in their order (decide with random tie-breaking off);
@@ -433,13 +546,20 @@ def simulate(pos, sal, pw, present, order, rounds, seed=None, lo=None, hi=None, 
     trades as one party the list of its members' ``(positions, saliences)`` per issue (0-100):
     an exchange of the bloc's is realised only if no member loses by it (else it is dropped,
     as decide drops an exchange that is no longer valid).
+
+    ``p`` (above 0): decide's randomised equal gain (``EqualGainModel(randomized_value=p)``):
+    each calculated exchange draws u, v, z from ``random.Random(seed)`` and one side's gain is
+    moved by p z towards its maximum or towards 0. ``random_ties`` (default: whether a seed
+    is given) switches the coins between near-equal gains; coins and draws come from the one
+    generator, in decide's order. The result then has ``gain_sides`` (K, 2): each side's gain.
     """
     with decimal.localcontext(CONTEXT):
-        return _simulate(pos, sal, pw, present, order, int(rounds), seed, lo, hi, members)
+        return _simulate(pos, sal, pw, present, order, int(rounds), seed, lo, hi, members, p,
+                         random_ties)  # fmt: skip
 
 
-def _simulate(pos, sal, pw, present, order, rounds, seed, lo, hi, members):
-    run = DecimalRun(pos, sal, pw, present, order, rounds, seed, lo, hi, members)
+def _simulate(pos, sal, pw, present, order, rounds, seed, lo, hi, members, p, random_ties):
+    run = DecimalRun(pos, sal, pw, present, order, rounds, seed, lo, hi, members, p, random_ties)
     while run.round < run.limit:
         run.step()
     return run.result()
@@ -452,9 +572,13 @@ class DecimalRun:
     sets the context itself."""
 
     def __init__(self, pos, sal, pw, present, order, rounds, seed=None, lo=None, hi=None,
-                 members=None):  # fmt: skip
+                 members=None, p=None, random_ties=None):  # fmt: skip
         with decimal.localcontext(CONTEXT):
             self._setup(pos, sal, pw, present, order, int(rounds), seed, lo, hi, members)
+            self.p = None if p is None or p == 0 else to_decimal(p)
+            self.coins = (seed is not None) if random_ties is None else bool(random_ties)
+            if (self.p is not None or self.coins) and self.rng is None:
+                raise ValueError("random tie-breaking and p > 0 need a seed")
 
     def _setup(self, pos, sal, pw, present, order, rounds, seed, lo, hi, members):
         m = len(pos)
@@ -492,6 +616,7 @@ class DecimalRun:
         self.outcomes = np.zeros((rounds + 1, m))
         self.ext = np.zeros((rounds, n, npairs))
         self.ex_int, self.ex_float, self.kinds, self.values = [], [], [], []
+        self.gain_sides = []
         self.positions[0] = np.array(self.pos, dtype=np.float64).reshape(m, n)
         self.outcomes[0] = [self._outcome_of(self.pos, d) for d in range(m)]
 
@@ -510,7 +635,7 @@ class DecimalRun:
         r, m, n = self.round, self.m, self.n
         realised, ext_rows, voting, after = _round(
             self.pos, self.sal, self.pw, self.present, self.order, self.den, self.lo, self.hi,
-            self.rng, self.ties, self.members, offer,
+            self.rng, self.ties, self.members, offer, self.p, self.coins,
         )  # fmt: skip
         for e, row in zip(realised, ext_rows, strict=True):
             self.ex_int.append((r + 1, e.i.a, e.j.a, e.p, e.q))
@@ -518,6 +643,9 @@ class DecimalRun:
             self.ex_float.append(
                 (float(e.i.move), float(e.j.move), float(e.gain), float(e.dp), float(e.dq), rate)
             )
+            # each side's gain: the exchange's, unless randomised (p > 0)
+            sides = (e.i.eu, e.j.eu) if self.p is not None else (e.gain, e.gain)
+            self.gain_sides.append((float(sides[0]), float(sides[1])))
             self.kinds.append([k for k, _ in row])
             self.values.append([float(v) for _, v in row])
             for a, (_, v) in enumerate(row):
@@ -541,4 +669,5 @@ class DecimalRun:
             "ties": self.ties[0],
             "ext_kind": np.array(self.kinds, dtype=np.int64).reshape(K, n),
             "ext_value": np.array(self.values, dtype=np.float64).reshape(K, n),
+            "gain_sides": np.array(self.gain_sides, dtype=np.float64).reshape(K, 2),
         }

@@ -26,7 +26,8 @@ member trades for itself.
 
 The model needs two or more issues. Only the equal-gain rate (``rate = equal``) is
 implemented: decide's random-rate variant fails on decide's own sample data and has no
-reference yet. ``random_ties`` is decide's tie-breaking switch (``ALLOW_RANDOM``): off, equal
+reference. ``p`` above 0 is decide's randomised equal gain, in the decimal arithmetic, its
+draws from ``random.Random(seed)``. ``random_ties`` is decide's tie-breaking switch (``ALLOW_RANDOM``): off, equal
 gains keep their order; on, each tie between the best and the runner-up is settled by a coin
 from ``random.Random(seed)``. The round limit is ``--rounds``, else the scenario's
 ``[model] rounds`` when its kind is ``exchange``, else 10 (decide's default); decide has no
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -75,9 +77,17 @@ class Params:
         metavar="true|false",
     )
     seed: int = parameter(
-        0, help="Seed of the tie-breaking coins (used only with --random-ties).", lo=0,
-        hi=MAX_SEED,
+        0, help="Seed of the tie-breaking coins and of the randomised gains (used only with "
+        "--random-ties or --p above 0).", lo=0, hi=MAX_SEED,
     )  # fmt: skip
+    p: float = parameter(
+        0.0,
+        help="decide's randomised equal gain (randomized_value): 0 the plain equal gain; "
+        "above 0 one side of each exchange gains up to p of the way towards its maximum "
+        "gain or loses up to p of its gain (seeded draws; decimal arithmetic only).",
+        lo=0.0,
+        hi=1.0,
+    )
     blocs: str = parameter(
         "party",
         help="How a consensus bloc trades: party (as one party at its declared line, with "
@@ -115,6 +125,7 @@ class ExchangeTrajectory(Trajectory):
     ext_value: np.ndarray | None = None
     parties: tuple[str, ...] | None = None
     party_capability: np.ndarray | None = None
+    gain_sides: np.ndarray | None = None
 
     def party_ids(self, scenario) -> tuple[str, ...]:
         """Who traded: the actors, or with consensus blocs as parties the parties (the
@@ -163,7 +174,7 @@ def _decimal_inputs(arrays, position=None, salience=None, capability=None):
 
 def simulate(
     arrays, rounds, seed=None, position=None, salience=None, capability=None,
-    arithmetic="decimal",
+    arithmetic="decimal", p=0.0, random_ties=None,
 ):  # fmt: skip
     """One run (a dict of `sim.kernels.exchange.simulate`'s arrays, positions still on
     0-100): in decide's decimal arithmetic (`sim.kernels.exchange_decimal`) or with the
@@ -172,7 +183,8 @@ def simulate(
         pos, sal, pw, present, order, lo, hi = _decimal_inputs(
             arrays, position, salience, capability
         )
-        return _xd.simulate(pos, sal, pw, present, order, int(rounds), seed, lo, hi)
+        return _xd.simulate(pos, sal, pw, present, order, int(rounds), seed, lo, hi, None, p,
+                            random_ties)  # fmt: skip
     pos, sal, pw, lo, hi = _inputs(arrays, position, salience, capability)
     with KERNEL_LOCK:
         return _k.simulate(pos, sal, pw, lo, hi, int(rounds), seed=seed)
@@ -287,12 +299,13 @@ def float_members(view: PartyView, arrays):
     )
 
 
-def run_exchange(scenario, arrays, rounds, seed, arithmetic, blocs):
+def run_exchange(scenario, arrays, rounds, seed, arithmetic, blocs, p=0.0, random_ties=None):
     """One run on ``arrays`` (the scenario's, or perturbed): with consensus blocs as
     parties when ``blocs`` is ``party``. Returns the kernel's dict and the party view."""
     view = party_view(scenario, arrays) if blocs == "party" else None
     if view is None:
-        return simulate(arrays, rounds, seed, arithmetic=arithmetic), None
+        out = simulate(arrays, rounds, seed, arithmetic=arithmetic, p=p, random_ties=random_ties)
+        return out, None
     if arithmetic != "decimal":
         pos, sal, pw, lo, hi = _inputs(view.arrays)
         with KERNEL_LOCK:
@@ -300,7 +313,8 @@ def run_exchange(scenario, arrays, rounds, seed, arithmetic, blocs):
         return out, view
     pos, sal, pw, present, order, lo, hi = _decimal_inputs(view.arrays)
     members = _members_on_100(view, arrays)
-    out = _xd.simulate(pos, sal, pw, present, order, int(rounds), seed, lo, hi, members)
+    out = _xd.simulate(pos, sal, pw, present, order, int(rounds), seed, lo, hi, members, p,
+                       random_ties)  # fmt: skip
     return out, view
 
 
@@ -333,6 +347,7 @@ def trajectory_of(arrays, out, settings=(), view: PartyView | None = None) -> Ex
         settings=tuple(settings),
         ext_kind=out.get("ext_kind"),
         ext_value=out.get("ext_value"),
+        gain_sides=out.get("gain_sides"),
         parties=None if view is None else view.ids,
         party_capability=None if view is None else view.arrays.capability,
     )
@@ -402,6 +417,18 @@ class Exchange(Model):
             raise ValueError(f"rate: expected equal, got {p.rate!r}")
         if p.arithmetic not in ("decimal", "float"):
             raise ValueError(f"arithmetic: expected decimal or float, got {p.arithmetic!r}")
+        if (
+            isinstance(p.p, bool)
+            or not isinstance(p.p, numbers.Real)
+            or not math.isfinite(p.p)
+            or not 0.0 <= p.p <= 1.0
+        ):
+            raise ValueError(f"p: expected a number in [0, 1], got {p.p!r}")
+        if p.p > 0 and p.arithmetic != "decimal":
+            raise ValueError(
+                f"p: the randomised equal gain (p = {p.p:g}) is computed in decide's decimal "
+                "arithmetic only; expected --arithmetic decimal, or p = 0"
+            )
         if p.blocs not in ("party", "members"):
             raise ValueError(f"blocs: expected party or members, got {p.blocs!r}")
         if p.blocs == "party":
@@ -417,7 +444,14 @@ class Exchange(Model):
             raise ValueError(f"seed: expected a whole number in [0, {MAX_SEED}], got {p.seed!r}")
 
     def _seed(self, p):
-        return int(p.seed) if p.random_ties else None
+        """The run's seed: for the coins of random ties and the draws of p > 0, else None."""
+        return int(p.seed) if p.random_ties or p.p > 0 else None
+
+    def _run(self, scenario, arrays, rounds, p, seed=True):
+        seed = self._seed(p) if seed else None
+        return run_exchange(
+            scenario, arrays, rounds, seed, p.arithmetic, p.blocs, p.p, bool(p.random_ties)
+        )
 
     def run(self, scenario, params=None, rounds=None, trajectory=None, **how):
         """One run; ``trajectory`` is one the mesa agents (``sim.abm.exchange``, the
@@ -428,14 +462,15 @@ class Exchange(Model):
             ("random_ties", bool(p.random_ties)),
             ("arithmetic", p.arithmetic),
             ("blocs", p.blocs),
+            ("p", float(p.p)),
         )
-        if p.random_ties:
+        if p.random_ties or p.p > 0:
             settings += (("seed", int(p.seed)),)
         if trajectory is not None:
             return dataclasses.replace(trajectory, settings=settings)
         arrays = scenario.arrays()
         limit = self.rounds_for(scenario, rounds)
-        out, view = run_exchange(scenario, arrays, limit, self._seed(p), p.arithmetic, p.blocs)
+        out, view = self._run(scenario, arrays, limit, p)
         return trajectory_of(arrays, out, settings, view)
 
     def batch(self, scenario, arrays, spreads, seeds, rounds, params=None):
@@ -450,7 +485,7 @@ class Exchange(Model):
         stopped = np.empty(R, dtype=object)
         for r in range(R):
             perturbed = dataclasses.replace(arrays, position=X[r], salience=S[r], capability=C[r])
-            out, _ = run_exchange(scenario, perturbed, rounds, self._seed(p), p.arithmetic, p.blocs)
+            out, _ = self._run(scenario, perturbed, rounds, p)
             final[r] = _scale(arrays, out["outcomes"][-1])
             last = out["ex_int"][:, 0] == rounds
             stopped[r] = "converged" if rounds and not last.any() else "limit"
@@ -466,7 +501,7 @@ class Exchange(Model):
     def nominal(self, scenario, rounds: int, params=None) -> dict:
         p = Params() if params is None else params
         arrays = scenario.arrays()
-        out, _ = run_exchange(scenario, arrays, rounds, None, p.arithmetic, p.blocs)
+        out, _ = self._run(scenario, arrays, rounds, p, seed=p.p > 0)
         final = _scale(arrays, out["outcomes"][-1])
         return {iid: {KIND: float(final[k])} for k, iid in enumerate(scenario.issue_ids)}
 
@@ -506,8 +541,8 @@ class Exchange(Model):
                     "issue_j": issues[p],
                     "move_i": ef[:, 0] * width[q],
                     "move_j": ef[:, 1] * width[p],
-                    "gain_i": ef[:, 2],
-                    "gain_j": ef[:, 2],
+                    "gain_i": ef[:, 2] if t.gain_sides is None else t.gain_sides[:, 0],
+                    "gain_j": ef[:, 2] if t.gain_sides is None else t.gain_sides[:, 1],
                     "rate": ef[:, 5],
                 }
             )

@@ -1,13 +1,14 @@
-"""Produce decide_equal_p0_10rounds.json with decide-exchange-model (run in decide's own venv).
+"""Produce the decide_*.json runs with decide-exchange-model (run in decide's own venv).
 
-Equal gain, no randomisation, 10 rounds. Without a seed random tie-breaking is off; with
-`--seed N` it is on (decide's default) after `random.seed(N)`. Not used by sim or its tests.
+Equal gain, 10 rounds. Without a seed random tie-breaking is off; with `--seed N` it is on
+(decide's default) after `random.seed(N)`, unless `--no-ties`. `--p P`: the randomised equal
+gain (`randomized_value`, passed as text as decide's CLI does, so decide makes it a Decimal;
+its draws come from the same seeded `random`). Not used by sim or its tests.
 """
 
 import json
 import random
 import shutil
-import sys
 import tempfile
 
 from decide.data.modelfactory import ModelFactory
@@ -84,12 +85,12 @@ class Recorder:
         )
 
 
-def main(path, seed=None, outcomes_only=False):
-    equalgain.EqualGainModel.ALLOW_RANDOM = seed is not None
+def main(path, seed=None, outcomes_only=False, p=None, ties=None):
+    equalgain.EqualGainModel.ALLOW_RANDOM = (seed is not None) if ties is None else ties
     if seed is not None:
         random.seed(seed)
     model = ModelFactory(InputDataFile.open(path))(
-        model_klass=equalgain.EqualGainModel, randomized_value=None
+        model_klass=equalgain.EqualGainModel, randomized_value=p
     )
     recorder = Recorder(model)
     out_dir = tempfile.mkdtemp()
@@ -128,10 +129,13 @@ def main(path, seed=None, outcomes_only=False):
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    only = "--outcomes-only" in args
-    args = [a for a in args if a != "--outcomes-only"]
-    if len(args) == 3 and args[1] == "--seed":
-        main(args[0], int(args[2]), outcomes_only=only)
-    else:
-        main(args[0], outcomes_only=only)
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("path")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--p")
+    parser.add_argument("--no-ties", action="store_true")
+    parser.add_argument("--outcomes-only", action="store_true")
+    a = parser.parse_args()
+    main(a.path, a.seed, a.outcomes_only, a.p, False if a.no_ties else None)

@@ -49,7 +49,7 @@ from sim.kernels import exchange as _k
 from sim.kernels import exchange_decimal as _xd
 from sim.models.base import KERNEL_LOCK, Model, distribution_stats, parameter
 from sim.models.parties import party_arrays
-from sim.models.trajectory import STATS, Trajectory
+from sim.models.trajectory import ForecastSweeps, Trajectory
 from sim.uncertainty import perturb
 
 DEFAULT_ROUNDS = 10
@@ -358,7 +358,7 @@ def _pairs(issue_ids):
     return [f"{ids[p]}|{ids[q]}" for p in range(len(ids)) for q in range(p + 1, len(ids))]
 
 
-class Exchange(Model):
+class Exchange(ForecastSweeps, Model):
     """decide's exchange model: equal-gain vote trading between pairs of actors."""
 
     name = "exchange"
@@ -626,70 +626,11 @@ class Exchange(Model):
             ("figure", "externalities.png", "exchange_externalities"),
         ]
 
-    # ---- sweeps: an ensemble at every grid point, the expected outcome's statistics
-    sweepable = True
+    # ---- sweeps (ForecastSweeps): an ensemble at every grid point, the expected outcome's
+    # statistics (outcome_mean, outcome_p5, ...)
+    sweep_kinds = (KIND,)
     sweep_kind = KIND
-
-    def sweep_point(self, s: dict) -> dict:
-        """What a grid point keeps of its ensemble's summary (enough to rebuild its rows)."""
-        return {
-            "runs": s["runs"],
-            "share_converged": s["share_converged"],
-            "forecast": {
-                iid: {KIND: {st: f[KIND][st] for st in STATS}} for iid, f in s["forecast"].items()
-            },
-        }
-
-    def sweep_rows(self, values: dict, point: dict, issues) -> list[dict]:
-        """A point's rows of ``sweep.parquet``: per issue, the expected outcome's
-        statistics (``outcome_mean``, ``outcome_std``, ``outcome_p5`` ...)."""
-        return [
-            values
-            | {"issue": iid}
-            | {f"{KIND}_{st}": float(point["forecast"][iid][KIND][st]) for st in STATS}
-            | {"share_converged": float(point["share_converged"]), "runs": int(point["runs"])}
-            for iid in issues
-        ]
-
-    def sweep_columns(self) -> tuple[tuple[str, ...] | None, dict]:
-        return None, {"runs": "int64"}
-
-    def sweep_figure(self, n_params: int, issue: str | None = None) -> str:
-        return "sweep_lines" if n_params == 1 else "sweep_heatmap"
-
-    def _sweep_wide(self, result):
-        paths = [p.path for p in result.params]
-        wide = result.table.pivot(index=paths, columns="issue", values=f"{KIND}_mean")
-        return paths, wide[list(result.scenario.issue_ids)]
-
-    def sweep_lines(self, result, limit: int = 40) -> list[str]:
-        paths, wide = self._sweep_wide(result)
-        lines = [
-            f"{result.scenario.name}: sweep of {result.n_points} points, {result.runs} runs of "
-            f"{result.model} each, root seed {result.root_seed} at every point",
-            "mean expected outcome per issue:",
-        ]
-        widths = [max(10, len(p)) for p in paths]
-        header = " ".join(f"{p:>{w}}" for p, w in zip(paths, widths, strict=True))
-        header += "".join(f" {i[:11]:>11}" for i in wide.columns)
-        lines += [header, "-" * len(header)]
-        for n, (key, row) in enumerate(wide.iterrows()):
-            if n == limit:
-                lines.append(f"... {len(wide) - limit} more points in the table")
-                break
-            key = key if isinstance(key, tuple) else (key,)
-            text = " ".join(f"{v:>{w}.4g}" for v, w in zip(key, widths, strict=True))
-            lines.append(text + "".join(f" {v:>11.2f}" for v in row))
-        return lines
-
-    def sweep_html(self, result) -> str:
-        _, wide = self._sweep_wide(result)  # to_html escapes the names
-        return (
-            f"<p><b>{html.escape(result.scenario.name)}</b>: sweep of {result.n_points} points "
-            f"(model {html.escape(self.name)}, {result.runs} runs each, same root seed "
-            f"{result.root_seed} at every point); mean expected outcome per issue</p>"
-            + wide.to_html(float_format=lambda v: f"{v:.2f}")
-        )
+    sweep_label = "expected outcome"
 
     # ---- ensembles
     def ensemble_summary(self, result) -> dict:

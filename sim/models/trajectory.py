@@ -325,7 +325,85 @@ def forecast_pair_lines(forecast: dict, kinds: tuple[str, str], labels: tuple[st
     return lines
 
 
-class PositionModel(Model):
+class ForecastSweeps:
+    """`sim sweep` for a model whose ensemble summary holds, per issue, the statistics of
+    its forecasts ``sweep_kinds``: one row per grid point per issue with ``KIND_STAT``
+    columns; the text, page and figures show ``sweep_kind`` (named ``sweep_label``)."""
+
+    sweepable = True
+    sweep_kinds: tuple[str, ...] = KINDS
+    sweep_kind = "compromise"
+    sweep_label = "compromise forecast"
+
+    def sweep_point(self, s: dict) -> dict:
+        """What a grid point keeps of its ensemble's summary (enough to rebuild its rows)."""
+        return {
+            "runs": s["runs"],
+            "share_converged": s["share_converged"],
+            "forecast": {
+                iid: {kind: {st: f[kind][st] for st in STATS} for kind in self.sweep_kinds}
+                for iid, f in s["forecast"].items()
+            },
+        }
+
+    def sweep_rows(self, values: dict, point: dict, issues) -> list[dict]:
+        """A point's rows of ``sweep.parquet``: per issue, each forecast's statistics."""
+        rows = []
+        for iid in issues:
+            f = point["forecast"][iid]
+            rows.append(
+                values
+                | {"issue": iid}
+                | {f"{kind}_{st}": float(f[kind][st]) for kind in self.sweep_kinds for st in STATS}
+                | {"share_converged": float(point["share_converged"])}
+                | {"runs": int(point["runs"])}
+            )
+        return rows
+
+    def sweep_columns(self) -> tuple[tuple[str, ...] | None, dict]:
+        """The table's columns after the parameters (None: as the rows give them) and
+        their types."""
+        return None, {"runs": "int64"}
+
+    def sweep_figure(self, n_params: int, issue: str | None = None) -> str:
+        return "sweep_lines" if n_params == 1 else "sweep_heatmap"
+
+    def _sweep_wide(self, result):
+        paths = [p.path for p in result.params]
+        wide = result.table.pivot(index=paths, columns="issue", values=f"{self.sweep_kind}_mean")
+        return paths, wide[list(result.scenario.issue_ids)]
+
+    def sweep_lines(self, result, limit: int = 40) -> list[str]:
+        paths, wide = self._sweep_wide(result)
+        lines = [
+            f"{result.scenario.name}: sweep of {result.n_points} points, {result.runs} runs of "
+            f"{result.model} each, root seed {result.root_seed} at every point",
+            f"mean {self.sweep_label} per issue:",
+        ]
+        widths = [max(10, len(p)) for p in paths]
+        header = " ".join(f"{p:>{w}}" for p, w in zip(paths, widths, strict=True))
+        header += "".join(f" {i[:11]:>11}" for i in wide.columns)
+        lines += [header, "-" * len(header)]
+        for n, (key, row) in enumerate(wide.iterrows()):
+            if n == limit:
+                lines.append(f"... {len(wide) - limit} more points in the table")
+                break
+            key = key if isinstance(key, tuple) else (key,)
+            line = " ".join(f"{v:>{w}g}" for v, w in zip(key, widths, strict=True))
+            lines.append(line + "".join(f" {v:>11.2f}" for v in row))
+        return lines
+
+    def sweep_html(self, result) -> str:
+        _, wide = self._sweep_wide(result)  # to_html escapes the names
+        return (
+            f"<p><b>{html.escape(result.scenario.name)}</b>: sweep of {result.n_points} points "
+            f"(model {html.escape(self.name)}, {result.runs} runs each, same root seed "
+            f"{result.root_seed} at every point); mean {self.sweep_label} per issue</p>"
+            + wide.to_html(float_format=lambda v: f"{v:.2f}")
+        )
+
+
+class PositionModel(ForecastSweeps, Model):
     """A model that moves (or keeps) positions: its outcome is a `Trajectory`, its
     forecast the compromise and weighted median of the final state."""
 
@@ -433,72 +511,3 @@ class PositionModel(Model):
     def outputs(self, result) -> list:
         """A run's files beside ``rounds.csv`` and ``summary.json``."""
         return [("figure", "positions.png", "positions")]
-
-    # ---- sweeps: one row per grid point per issue
-    sweepable = True
-
-    def sweep_point(self, s: dict) -> dict:
-        """What a grid point keeps of its ensemble's summary (enough to rebuild its rows)."""
-        return {
-            "runs": s["runs"],
-            "share_converged": s["share_converged"],
-            "forecast": {
-                iid: {kind: {st: f[kind][st] for st in STATS} for kind in KINDS}
-                for iid, f in s["forecast"].items()
-            },
-        }
-
-    def sweep_rows(self, values: dict, point: dict, issues) -> list[dict]:
-        """A point's rows of ``sweep.parquet``: per issue, each forecast's statistics."""
-        rows = []
-        for iid in issues:
-            f = point["forecast"][iid]
-            rows.append(
-                values
-                | {"issue": iid}
-                | {f"{kind}_{st}": float(f[kind][st]) for kind in KINDS for st in STATS}
-                | {"share_converged": float(point["share_converged"])}
-                | {"runs": int(point["runs"])}
-            )
-        return rows
-
-    def sweep_columns(self) -> tuple[tuple[str, ...] | None, dict]:
-        """The table's columns after the parameters (None: as the rows give them) and
-        their types."""
-        return None, {"runs": "int64"}
-
-    def sweep_figure(self, n_params: int, issue: str | None = None) -> str:
-        return "sweep_lines" if n_params == 1 else "sweep_heatmap"
-
-    def sweep_lines(self, result, limit: int = 40) -> list[str]:
-        paths = [p.path for p in result.params]
-        issues = list(result.scenario.issue_ids)
-        lines = [
-            f"{result.scenario.name}: sweep of {result.n_points} points, {result.runs} runs of "
-            f"{result.model} each, root seed {result.root_seed} at every point",
-            "mean compromise forecast per issue:",
-        ]
-        wide = result.table.pivot(index=paths, columns="issue", values="compromise_mean")[issues]
-        widths = [max(10, len(p)) for p in paths]
-        header = " ".join(f"{p:>{w}}" for p, w in zip(paths, widths, strict=True))
-        header += "".join(f" {i[:11]:>11}" for i in issues)
-        lines += [header, "-" * len(header)]
-        for n, (key, row) in enumerate(wide.iterrows()):
-            if n == limit:
-                lines.append(f"... {len(wide) - limit} more points in the table")
-                break
-            key = key if isinstance(key, tuple) else (key,)
-            line = " ".join(f"{v:>{w}g}" for v, w in zip(key, widths, strict=True))
-            lines.append(line + "".join(f" {v:>11.2f}" for v in row))
-        return lines
-
-    def sweep_html(self, result) -> str:
-        paths = [p.path for p in result.params]
-        wide = result.table.pivot(index=paths, columns="issue", values="compromise_mean")
-        wide = wide[list(result.scenario.issue_ids)]  # to_html escapes the names
-        return (
-            f"<p><b>{html.escape(result.scenario.name)}</b>: sweep of {result.n_points} points "
-            f"(model {html.escape(self.name)}, {result.runs} runs each, same root seed "
-            f"{result.root_seed} at every point); mean compromise forecast per issue</p>"
-            + wide.to_html(float_format=lambda v: f"{v:.2f}")
-        )

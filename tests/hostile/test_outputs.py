@@ -404,53 +404,46 @@ def test_an_unusable_out_is_refused_before_any_work(tmp_path, scenario, where, m
     assert not (tmp_path / "nowhere").exists()
 
 
+def _write_while_the_marker_arrives(tmp_path, early: str | None, delay: float) -> None:
+    """``write_files`` into a new .sim whose marker another process (a thread here) writes
+    after ``delay`` seconds; ``early``: what the marker file holds before then (None: no
+    file yet)."""
+    import threading
+    import time
+
+    from sim.outputs import OWNER, OWNER_TEXT
+
+    state = tmp_path / "o" / STATE
+    state.mkdir(parents=True)
+    if early is not None:
+        (state / OWNER).write_text(early)
+
+    def other_process():
+        time.sleep(delay)
+        (state / OWNER).write_text(OWNER_TEXT)
+
+    t = threading.Thread(target=other_process)
+    t.start()
+    try:
+        write_files(tmp_path / "o", {"a.txt": "x"})
+    finally:
+        t.join()
+    assert (tmp_path / "o" / "a.txt").read_text() == "x"
+
+
 def test_a_state_folder_being_set_up_by_another_process_is_waited_for(tmp_path):
     """Two commands starting together on a new folder: the one that finds an empty, new
     .sim waits for its marker rather than calling the folder foreign."""
-    import threading
-    import time
-
-    from sim.outputs import OWNER, OWNER_TEXT
-
-    state = tmp_path / "o" / STATE
-    state.mkdir(parents=True)
-
-    def other_process():
-        time.sleep(0.2)
-        (state / OWNER).write_text(OWNER_TEXT)
-
-    t = threading.Thread(target=other_process)
-    t.start()
-    try:
-        write_files(tmp_path / "o", {"a.txt": "x"})
-    finally:
-        t.join()
-    assert (tmp_path / "o" / "a.txt").read_text() == "x"
+    _write_while_the_marker_arrives(tmp_path, None, 0.2)
 
 
 def test_a_marker_caught_half_written_is_waited_for(tmp_path):
-    """The other process's marker exists but is empty (opened, not yet written): the
-    command waits for the whole text rather than calling the folder foreign."""
-    import threading
-    import time
+    """The other process's marker exists but holds only part of its text (caught while
+    being written): the command waits for the whole text rather than calling the folder
+    foreign."""
+    from sim.outputs import OWNER_TEXT
 
-    from sim.outputs import OWNER, OWNER_TEXT
-
-    state = tmp_path / "o" / STATE
-    state.mkdir(parents=True)
-    (state / OWNER).write_text(OWNER_TEXT[:10])
-
-    def other_process():
-        time.sleep(0.3)
-        (state / OWNER).write_text(OWNER_TEXT)
-
-    t = threading.Thread(target=other_process)
-    t.start()
-    try:
-        write_files(tmp_path / "o", {"a.txt": "x"})
-    finally:
-        t.join()
-    assert (tmp_path / "o" / "a.txt").read_text() == "x"
+    _write_while_the_marker_arrives(tmp_path, OWNER_TEXT[:10], 0.3)
 
 
 def test_a_wrong_marker_in_a_new_state_folder_is_refused(tmp_path):
